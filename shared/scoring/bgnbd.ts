@@ -1,0 +1,444 @@
+/**
+ * BG/NBD purchase model (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+ * Formulas and numerical choices follow MODELS.md: the fit optimises log-parameters, the
+ * likelihood runs over grouped (x, t_x, T) patterns with the lgamma terms computed once per
+ * distinct x, and the conditional expectation uses the Euler-transformed hypergeometric form.
+ */
+import digamma from '@stdlib/math-base-special-digamma'
+import gammaln from '@stdlib/math-base-special-gammaln'
+import hyp2f1 from '@stdlib/math-base-special-hyp2f1'
+import { type MinimizeOptions, minimizeFromStarts, type Objective } from './optimize.ts'
+
+export type BgNbdParams = {
+  readonly r: number
+  readonly alpha: number
+  readonly a: number
+  readonly b: number
+}
+
+/** Customers' frequency and recency, in the model's time unit. */
+export type RecencyFrequency = {
+  /** Repeat purchase occasions. */
+  readonly x: number
+  /** Time from the first to the last occasion. */
+  readonly tx: number
+  /** Time from the first occasion to the as-of date. */
+  readonly T: number
+}
+
+/** Identical (x, t_x, T) histories grouped; weight is the number of customers sharing it. */
+export type BgNbdPattern = RecencyFrequency & { readonly weight: number }
+
+export type BgNbdFit = BgNbdParams & {
+  readonly logLikelihood: number
+  readonly iterations: number
+  /** Euclidean norm of the gradient of the total log-likelihood in the log-parameters. */
+  readonly gradientNorm: number
+  readonly converged: boolean
+}
+
+export type FitOptions = MinimizeOptions & {
+  /** Replaces the default starting points. */
+  readonly starts?: readonly BgNbdParams[]
+}
+
+/** Groups customers with identical (x, t_x, T); t_x is ignored (set to 0) where x = 0. */
+export function groupPatterns(customers: Iterable<RecencyFrequency>): BgNbdPattern[] {
+  const list = Array.isArray(customers) ? (customers as readonly RecencyFrequency[]) : [...customers]
+  // Index the few distinct T and t_x values first, so the pattern key is one small integer.
+  const tIndex = new Map<number, number>()
+  const txIndex = new Map<number, number>()
+  const tOf = new Int32Array(list.length)
+  const txOf = new Int32Array(list.length)
+  list.forEach(({ x, tx, T }, i) => {
+    tOf[i] = indexOf(tIndex, T)
+    txOf[i] = indexOf(txIndex, x === 0 ? 0 : tx)
+  })
+  const nTx = txIndex.size
+  // Per x, T and t_x make one exact integer key (below n^2, so exact up to ~9e7 customers).
+  const byX = new Map<number, Map<number, number>>()
+  const first: number[] = []
+  const weights: number[] = []
+  list.forEach(({ x }, i) => {
+    let patternOf = byX.get(x)
+    if (patternOf === undefined) {
+      patternOf = new Map()
+      byX.set(x, patternOf)
+    }
+    const key = (tOf[i] ?? 0) * nTx + (txOf[i] ?? 0)
+    const p = patternOf.get(key)
+    if (p === undefined) {
+      patternOf.set(key, weights.length)
+      first.push(i)
+      weights.push(1)
+    } else {
+      weights[p] = (weights[p] ?? 0) + 1
+    }
+  })
+  const Ts = [...tIndex.keys()]
+  const txs = [...txIndex.keys()]
+  return first.map((i, p) => ({
+    x: list[i]?.x ?? 0,
+    tx: txs[txOf[i] ?? 0] ?? 0,
+    T: Ts[tOf[i] ?? 0] ?? 0,
+    weight: weights[p] ?? 0,
+  }))
+}
+
+/** Total log-likelihood of the patterns (weighted by their counts). */
+export function bgNbdLogLikelihood(params: BgNbdParams, patterns: readonly BgNbdPattern[]): number {
+  const prepared = prepare(patterns)
+  return evaluate(prepared, params, undefined)
+}
+
+/** Gradient of the total log-likelihood with respect to each parameter. */
+export function bgNbdLogLikelihoodGradient(
+  params: BgNbdParams,
+  patterns: readonly BgNbdPattern[],
+): BgNbdParams {
+  const gradient = [0, 0, 0, 0]
+  evaluate(prepare(patterns), params, gradient)
+  const [r = 0, alpha = 0, a = 0, b = 0] = gradient
+  return { r, alpha, a, b }
+}
+
+/**
+ * Maximum-likelihood fit. Runs BFGS in the log-parameters from several starting points (on a
+ * subsample of the patterns when there are many), continues the best to full convergence on all
+ * patterns, and reports whether that run met the gradient or relative-change criterion. The search
+ * stays within e^-20..e^20 for each parameter; where the likelihood keeps rising towards that
+ * bound (a handful of customers, or no visible dropout) the result has converged = false.
+ */
+export function fitBgNbd(patterns: readonly BgNbdPattern[], options: FitOptions = {}): BgNbdFit {
+  const prepared = prepare(patterns)
+  if (prepared.totalWeight === 0) throw new RangeError('no customers to fit')
+  const scale = prepared.meanT > 0 ? prepared.meanT : 1
+  const starts = options.starts ?? [
+    { r: 1, alpha: scale, a: 1, b: 1 },
+    { r: 0.5, alpha: scale / 4, a: 0.5, b: 2 },
+    { r: 2, alpha: 2 * scale, a: 2, b: 5 },
+  ]
+  const screening = patterns.length > SCREENING_PATTERNS ? prepare(subsample(patterns)) : undefined
+  const { best } = minimizeFromStarts(
+    objective(prepared),
+    starts.map((s) => [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)]),
+    { ...options, ...(screening === undefined ? {} : { screeningObjective: objective(screening) }) },
+  )
+  const n = prepared.totalWeight
+  return {
+    ...fromLog(best.point),
+    logLikelihood: -best.value * n,
+    iterations: best.iterations,
+    gradientNorm: n * Math.hypot(...best.gradient),
+    converged: best.converged,
+  }
+}
+
+/** Probability that a customer with this history is still active at T. */
+export function pAlive(params: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1
+  const { r, alpha, a, b } = params
+  const logOdds = Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))
+  return 1 / (1 + Math.exp(logOdds))
+}
+
+/**
+ * Expected repeat purchases in (T, T + t] given the history. The model's expression has a
+ * removable singularity at a = 1; within A_ONE_WINDOW of it the value is interpolated linearly
+ * between a = 1 - window and a = 1 + window (error of order window^2).
+ */
+export function expectedPurchases(params: BgNbdParams, x: number, tx: number, T: number, t: number): number {
+  if (t <= 0) return 0
+  return expectedIfAlive(params, x, T, t) * pAlive(params, x, tx, T)
+}
+
+/** Expected purchases in (0, t] of a customer just acquired (excluding the acquiring purchase). */
+export function expectedPurchasesNewCustomer(params: BgNbdParams, t: number): number {
+  if (t <= 0) return 0
+  return expectedIfAlive(params, 0, 0, t)
+}
+
+const MAX_LOG_PARAM = 20
+const SERIES_TERMS = 100_000
+/** Above this many patterns, starting points are compared on a subsample. */
+const SCREENING_PATTERNS = 20_000
+const A_ONE_WINDOW = 1e-4
+const infeasible = { value: Number.POSITIVE_INFINITY, gradient: [0, 0, 0, 0] }
+
+/** Mean negative log-likelihood in the log-parameters (scale-free tolerances), with its gradient. */
+function objective(data: Prepared): Objective {
+  const gradient = [0, 0, 0, 0]
+  const n = data.totalWeight
+  return (theta) => {
+    if (theta.some((v) => !(Math.abs(v) <= MAX_LOG_PARAM))) return infeasible
+    const params = fromLog(theta)
+    const ll = evaluate(data, params, gradient)
+    return {
+      value: -ll / n,
+      gradient: [
+        (-(gradient[0] ?? 0) * params.r) / n,
+        (-(gradient[1] ?? 0) * params.alpha) / n,
+        (-(gradient[2] ?? 0) * params.a) / n,
+        (-(gradient[3] ?? 0) * params.b) / n,
+      ],
+    }
+  }
+}
+
+/**
+ * About SCREENING_PATTERNS patterns standing for all: patterns of weight at least k = n / target
+ * are kept, every k-th of the lighter ones is kept with k times its weight.
+ */
+function subsample(patterns: readonly BgNbdPattern[]): BgNbdPattern[] {
+  const k = Math.ceil(patterns.length / SCREENING_PATTERNS)
+  const kept: BgNbdPattern[] = []
+  let light = 0
+  for (const pattern of patterns) {
+    if (pattern.weight >= k) kept.push(pattern)
+    else if (light++ % k === 0) kept.push({ ...pattern, weight: pattern.weight * k })
+  }
+  return kept
+}
+
+function fromLog(theta: readonly number[]): BgNbdParams {
+  return {
+    r: Math.exp(theta[0] ?? 0),
+    alpha: Math.exp(theta[1] ?? 0),
+    a: Math.exp(theta[2] ?? 0),
+    b: Math.exp(theta[3] ?? 0),
+  }
+}
+
+/**
+ * Expected purchases in (T, T + t] of a customer known to be alive at T (depends on x and T, not t_x):
+ * (a+b+x-1)/(a-1) * [1 - (1-z)^(a-1) * 2F1(a+b-1-r, a-1; a+b+x-1; z)], z = t/(alpha+T+t).
+ */
+export function expectedIfAlive(params: BgNbdParams, x: number, T: number, t: number): number {
+  const { a } = params
+  if (Math.abs(a - 1) >= A_ONE_WINDOW) return bracketTerm(params, x, T, t)
+  const below = bracketTerm({ ...params, a: 1 - A_ONE_WINDOW }, x, T, t)
+  const above = bracketTerm({ ...params, a: 1 + A_ONE_WINDOW }, x, T, t)
+  return below + ((a - (1 - A_ONE_WINDOW)) / (2 * A_ONE_WINDOW)) * (above - below)
+}
+
+/**
+ * The two forms of MODELS.md are equal, and each is safe where the other can overflow: Euler's
+ * form where x is large (the direct 2F1(r+x, ...) grows like e^(x z)), the direct form where a is
+ * large (2F1(a+b-1-r, a-1, ...) grows like e^(a z) while its factor (1-z)^(a-1) underflows). The
+ * Cephes routine gives up (NaN) when parameters differ by more than ~10^4, which happens for the
+ * extreme parameters fitted to degenerate data (a handful of customers); then the direct form is
+ * summed as a series of positive terms in log space.
+ */
+function bracketTerm(params: BgNbdParams, x: number, T: number, t: number): number {
+  const { r, alpha, a, b } = params
+  const z = t / (alpha + T + t)
+  const c = a + b + x - 1
+  // ln(1 - z) = -ln(1 + t/(alpha+T)), exact where z is close to 1.
+  const logOneMinusZ = -Math.log1p(t / (alpha + T))
+  let factor = Math.exp((a - 1) * logOneMinusZ) * hyp2f1(a + b - 1 - r, a - 1, c, z)
+  if (!Number.isFinite(factor)) factor = Math.exp((r + x) * logOneMinusZ) * hyp2f1(r + x, b + x, c, z)
+  if (!Number.isFinite(factor)) factor = directSeries(r + x, b + x, c, z, logOneMinusZ)
+  return (c / (a - 1)) * (1 - factor)
+}
+
+/** (1-z)^k 2F1(k, m; c; z) for k, m, c > 0 by its power series, each term kept as a logarithm. */
+function directSeries(k: number, m: number, c: number, z: number, logOneMinusZ: number): number {
+  if (!(c > 0 && z > 0)) return Number.NaN
+  const logZ = Math.log(z)
+  let term = k * logOneMinusZ
+  let peak = term
+  let scaled = 1 // sum of exp(term - peak)
+  for (let n = 0; n < SERIES_TERMS; n++) {
+    const logRatio = Math.log(k + n) + Math.log(m + n) - Math.log(c + n) - Math.log(n + 1) + logZ
+    term += logRatio
+    if (term > peak) {
+      scaled = scaled * Math.exp(peak - term) + 1
+      peak = term
+    } else {
+      scaled += Math.exp(term - peak)
+    }
+    // Past the largest term the ratios only fall, so the rest is below e^-40 of the sum.
+    if (logRatio < 0 && term < peak - 40) return Math.exp(peak + Math.log(scaled))
+  }
+  return Number.NaN
+}
+
+type Prepared = {
+  readonly totalWeight: number
+  readonly meanT: number
+  /** Distinct x values and the total weight of each. */
+  readonly xs: Float64Array
+  readonly weightPerX: Float64Array
+  /** Distinct T values, and the weight of x = 0 patterns at each (they depend on T alone). */
+  readonly Ts: Float64Array
+  readonly zeroWeightPerT: Float64Array
+  /** Distinct t_x values of x > 0 patterns. */
+  readonly txs: Float64Array
+  /** The x > 0 patterns, as indexes into xs, Ts and txs. */
+  readonly patternX: Int32Array
+  readonly patternT: Int32Array
+  readonly patternTx: Int32Array
+  readonly patternWeight: Float64Array
+}
+
+function indexOf(map: Map<number, number>, value: number): number {
+  let i = map.get(value)
+  if (i === undefined) {
+    i = map.size
+    map.set(value, i)
+  }
+  return i
+}
+
+function prepare(patterns: readonly BgNbdPattern[]): Prepared {
+  const xIndex = new Map<number, number>()
+  const tIndex = new Map<number, number>()
+  const txIndex = new Map<number, number>()
+  const weightPerX: number[] = []
+  const zeroWeightPerT: number[] = []
+  const repeat: number[][] = [[], [], [], []]
+  const [pX, pT, pTx, pW] = repeat as [number[], number[], number[], number[]]
+  let totalWeight = 0
+  let sumT = 0
+  for (const { x, tx, T, weight } of patterns) {
+    if (!Number.isInteger(x) || x < 0) throw new RangeError(`x must be a non-negative integer, got ${x}`)
+    if (!(T >= 0) || !Number.isFinite(T)) throw new RangeError(`T must be finite and >= 0, got ${T}`)
+    if (x > 0 && !(tx >= 0 && tx <= T)) throw new RangeError(`t_x must lie in [0, T], got ${tx} with T ${T}`)
+    if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`weight must be >= 0, got ${weight}`)
+    const k = indexOf(xIndex, x)
+    const t = indexOf(tIndex, T)
+    weightPerX[k] = (weightPerX[k] ?? 0) + weight
+    zeroWeightPerT[t] = (zeroWeightPerT[t] ?? 0) + (x === 0 ? weight : 0)
+    if (x > 0) {
+      pX.push(k)
+      pT.push(t)
+      pTx.push(indexOf(txIndex, tx))
+      pW.push(weight)
+    }
+    totalWeight += weight
+    sumT += weight * T
+  }
+  return {
+    totalWeight,
+    meanT: totalWeight > 0 ? sumT / totalWeight : 0,
+    xs: Float64Array.from(xIndex.keys()),
+    weightPerX: Float64Array.from(weightPerX),
+    Ts: Float64Array.from(tIndex.keys()),
+    zeroWeightPerT: Float64Array.from(zeroWeightPerT),
+    txs: Float64Array.from(txIndex.keys()),
+    patternX: Int32Array.from(pX),
+    patternT: Int32Array.from(pT),
+    patternTx: Int32Array.from(pTx),
+    patternWeight: Float64Array.from(pW),
+  }
+}
+
+/**
+ * Log-likelihood; when `gradient` is given, also writes d LL / d(r, alpha, a, b) into it.
+ * Cost per call: special functions once per distinct x, logs once per distinct T and t_x, and one
+ * exp and one log1p per x > 0 pattern.
+ */
+function evaluate(data: Prepared, params: BgNbdParams, gradient: number[] | undefined): number {
+  const { r, alpha, a, b } = params
+  const withGradient = gradient !== undefined
+  const logAlpha = Math.log(alpha)
+  const logA = Math.log(a)
+  const total = data.totalWeight
+
+  // A1 + A2, with the terms constant over customers taken out of the sum.
+  let ll = total * (r * logAlpha - gammaln(r) + gammaln(a + b) - gammaln(b))
+  let dr = total * logAlpha
+  let dAlpha = (total * r) / alpha
+  let da = 0
+  let db = 0
+  if (withGradient) {
+    const psiAB = digamma(a + b)
+    dr -= total * digamma(r)
+    da += total * psiAB
+    db += total * (psiAB - digamma(b))
+  }
+  const { xs, weightPerX } = data
+  const nx = xs.length
+  // Per distinct x: r + x, ln a - ln(b + x - 1) and 1 / (b + x - 1) for the dropout term A4.
+  const rx = new Float64Array(nx)
+  const dropoutLog = new Float64Array(nx)
+  const inverseB = new Float64Array(nx)
+  for (let k = 0; k < nx; k++) {
+    const x = xs[k] ?? 0
+    const w = weightPerX[k] ?? 0
+    rx[k] = r + x
+    if (x > 0) {
+      dropoutLog[k] = logA - Math.log(b + x - 1)
+      inverseB[k] = 1 / (b + x - 1)
+    }
+    if (w === 0) continue
+    ll += w * (gammaln(r + x) + gammaln(b + x) - gammaln(a + b + x))
+    if (withGradient) {
+      const psiABX = digamma(a + b + x)
+      dr += w * digamma(r + x)
+      da -= w * psiABX
+      db += w * (digamma(b + x) - psiABX)
+    }
+  }
+
+  // A3 = -(r + x) ln(alpha + T); for x = 0 it is the whole pattern term and depends on T alone.
+  const { Ts, zeroWeightPerT, txs } = data
+  const logT = new Float64Array(Ts.length)
+  const inverseT = new Float64Array(Ts.length)
+  for (let k = 0; k < Ts.length; k++) {
+    logT[k] = Math.log(alpha + (Ts[k] ?? 0))
+    inverseT[k] = 1 / (alpha + (Ts[k] ?? 0))
+    const w = zeroWeightPerT[k] ?? 0
+    ll -= w * r * (logT[k] ?? 0)
+    dr -= w * (logT[k] ?? 0)
+    dAlpha -= w * r * (inverseT[k] ?? 0)
+  }
+  const logTx = new Float64Array(txs.length)
+  const inverseTx = new Float64Array(txs.length)
+  for (let k = 0; k < txs.length; k++) {
+    logTx[k] = Math.log(alpha + (txs[k] ?? 0))
+    inverseTx[k] = 1 / (alpha + (txs[k] ?? 0))
+  }
+
+  // x > 0: logsumexp(A3, A4) = A3 + softplus(A4 - A3); w4 is the share of the dropout term.
+  const { patternX, patternT, patternTx, patternWeight } = data
+  const n = patternWeight.length
+  let dropoutShare = 0
+  for (let i = 0; i < n; i++) {
+    const w = patternWeight[i] ?? 0
+    const k = patternX[i] ?? 0
+    const t = patternT[i] ?? 0
+    const s = patternTx[i] ?? 0
+    const rxk = rx[k] ?? 0
+    const lT = logT[t] ?? 0
+    const lTx = logTx[s] ?? 0
+    const d = (dropoutLog[k] ?? 0) + rxk * (lT - lTx)
+    let softplus: number
+    let w4: number
+    if (d > 0) {
+      const e = Math.exp(-d)
+      softplus = d + Math.log1p(e)
+      w4 = 1 / (1 + e)
+    } else {
+      const e = Math.exp(d)
+      softplus = Math.log1p(e)
+      w4 = e / (1 + e)
+    }
+    ll += w * (softplus - rxk * lT)
+    if (withGradient) {
+      const ww4 = w * w4
+      dr -= w * lT - ww4 * (lT - lTx)
+      dAlpha -= rxk * (w * (inverseT[t] ?? 0) + ww4 * ((inverseTx[s] ?? 0) - (inverseT[t] ?? 0)))
+      dropoutShare += ww4
+      db -= ww4 * (inverseB[k] ?? 0)
+    }
+  }
+  da += dropoutShare / a
+  if (gradient !== undefined) {
+    gradient[0] = dr
+    gradient[1] = dAlpha
+    gradient[2] = da
+    gradient[3] = db
+  }
+  return ll
+}
