@@ -1,0 +1,323 @@
+/**
+ * Reason codes a marketer can read: a stable UPPER_SNAKE code and a text with the numbers behind
+ * the decision. Every builder returns at least one reason. Amounts are shown with two decimals,
+ * shares as whole percents, and texts never depend on the locale.
+ */
+import type { DecisionConfig, DecisionResult } from './decision.ts'
+import type { PatternConfig, PatternResult } from './pattern.ts'
+import type { QuadrantConfig, QuadrantResult } from './quadrant.ts'
+import { RFM_SEGMENT_MEANING, type RfmScores, type RfmSegment } from './rfm.ts'
+import { quantileOfSorted, sortedFinite } from './stats.ts'
+import { TIER_STRATEGY, type Tier, type ValueCutoffs } from './tiers.ts'
+
+/** Every code with its meaning; codes are stable, texts may be reworded. */
+export const REASON_CODES = {
+  RFM_SEGMENT: 'the RFM cell and segment of the customer',
+  TIER_KEY: 'in the key value tier (top share of customers by net value): maintain',
+  TIER_GENERAL: 'in the general value tier: develop',
+  TIER_SECONDARY: 'in the secondary value tier: let be, develop if potential',
+  QUADRANT_EI: 'high contribution, stable purchases: consolidate',
+  QUADRANT_EII: 'high contribution, unstable purchases: turn around, find out why they drift',
+  QUADRANT_EIII: 'low contribution, stable purchases: upgrade',
+  QUADRANT_EIV: 'low contribution, unstable purchases: clear out after a cost-benefit check',
+  CLEAR_OUT_RECOMMENDED: 'EIV customer whose expected margin does not cover the cost to serve',
+  CLEAR_OUT_NOT_RECOMMENDED: 'EIV customer whose expected margin covers the cost to serve',
+  PATTERN_INCREASING: 'spend per period is trending up',
+  PATTERN_STABLE: 'spend per period shows no clear trend',
+  PATTERN_DECREASING: 'spend per period is trending down',
+  PATTERN_IRREGULAR: 'spend per period scatters too much for a trend',
+  PATTERN_INSUFFICIENT_HISTORY: 'too few periods or purchases for a pattern',
+  DECISION_INVEST: 'net value well above the planned marketing cost and churn risk not high: invest',
+  DECISION_MAINTAIN: 'net value covers the planned marketing cost: keep the current investment',
+  DECISION_REDUCE: 'net value below the planned marketing cost: reduce the investment',
+  DECISION_STOP: 'net value below the planned marketing cost and churn risk high: stop investing',
+  NET_VALUE_BELOW_MARKETING_COST: 'the planned marketing cost exceeds the customer net value',
+  KEY_CUSTOMER_NOT_STOPPED: 'a key customer who would be stopped is reduced instead, pending review',
+  CHURN_RISK_HIGH: 'churn risk (1 - P(alive)) at or above the high-risk line',
+  CHURN_RISK_LOW: 'churn risk (1 - P(alive)) below the high-risk line',
+  RECENCY_HIGH: 'long since the last purchase compared with other customers',
+  RECENCY_NORMAL: 'time since the last purchase is not unusual among customers',
+} as const
+
+export type ReasonCode = keyof typeof REASON_CODES
+
+export type Reason = {
+  readonly code: ReasonCode
+  readonly text: string
+}
+
+/** Quantiles of a population at evenly spaced points 0% .. 100%: small, serialisable. */
+export type PercentileTable = {
+  readonly quantiles: readonly number[]
+}
+
+export type RecencyReasonConfig = {
+  /** Recency percentile from which the time since the last purchase counts as long. */
+  readonly highRecencyPercentile: number
+}
+
+export const DEFAULT_RECENCY_REASON_CONFIG: RecencyReasonConfig = {
+  /** The longest-lapsed tenth of customers is worth pointing out. */
+  highRecencyPercentile: 90,
+}
+
+/** `points` quantiles (type 7) at 0, 1 / (points - 1), ..., 1 of the values, in any order. */
+export function percentileTable(values: ArrayLike<number>, points = 101): PercentileTable {
+  if (!Number.isInteger(points) || points < 2) throw new RangeError('points must be an integer >= 2')
+  const sorted = sortedFinite(values, 'values')
+  const quantiles: number[] = []
+  for (let i = 0; i < points; i++) quantiles.push(quantileOfSorted(sorted, i / (points - 1)))
+  return { quantiles }
+}
+
+/**
+ * Percentile (0 to 100) of a value in the table, interpolating linearly between the table's
+ * points; 0 below the smallest and 100 above the largest. A value on a flat stretch of the
+ * table (many equal values) gets the middle of the stretch, so ties are neither low nor high.
+ */
+export function percentileOf(table: PercentileTable, value: number): number {
+  const q = table.quantiles
+  const m = q.length
+  if (m < 2) throw new RangeError('a percentile table needs at least two points')
+  if (!Number.isFinite(value)) throw new RangeError('value must be a finite number')
+  if (value < (q[0] as number)) return 0
+  if (value > (q[m - 1] as number)) return 100
+  // Lowest and highest positions at which the interpolated table equals the value.
+  const i = firstIndex(q, (x) => x >= value)
+  const lower = i === 0 ? 0 : i - 1 + fraction(q, i - 1, value)
+  const j = firstIndex(q, (x) => x > value) - 1
+  const upper = j === m - 1 ? m - 1 : j + fraction(q, j, value)
+  return (50 * (lower + upper)) / (m - 1)
+}
+
+export function rfmReasons(scores: RfmScores, segment: RfmSegment): Reason[] {
+  return [{ code: 'RFM_SEGMENT', text: `RFM ${scores.cell}: ${segment} (${RFM_SEGMENT_MEANING[segment]})` }]
+}
+
+export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs): Reason[] {
+  const strategy = `strategy: ${TIER_STRATEGY[tier]}`
+  const value = `net value ${money(netValue)}`
+  if (tier === 'key') {
+    const cut = cutoffs.key ? ` (key cut-off ${money(cutoffs.key.netValue)})` : ''
+    return [
+      {
+        code: 'TIER_KEY',
+        text: `${value} ranks in the top ${percent(cutoffs.keyShare)} of customers${cut}; ${strategy}`,
+      },
+    ]
+  }
+  if (tier === 'general') {
+    const cut = cutoffs.general ? ` (general cut-off ${money(cutoffs.general.netValue)})` : ''
+    return [
+      {
+        code: 'TIER_GENERAL',
+        text: `${value} ranks in the next ${percent(cutoffs.generalShare)} of customers after the key tier${cut}; ${strategy}`,
+      },
+    ]
+  }
+  const why =
+    netValue <= 0
+      ? `${value} is not positive`
+      : cutoffs.general
+        ? `${value} ranks below the general cut-off ${money(cutoffs.general.netValue)}`
+        : `${value}; no customer had a positive net value when the tiers were set`
+  return [{ code: 'TIER_SECONDARY', text: `${why}; ${strategy}` }]
+}
+
+export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig): Reason[] {
+  const topShare = percent(1 - config.contributionQuantile)
+  const contribution = result.highContribution
+    ? `contribution ${money(result.contribution)} at or above the top-${topShare} threshold ${money(result.threshold)}`
+    : result.contribution <= 0
+      ? `contribution ${money(result.contribution)} is not positive`
+      : `contribution ${money(result.contribution)} below the top-${topShare} threshold ${money(result.threshold)}`
+  const active = `active in ${result.activePeriods} of ${result.periods} periods (${percent(result.activeShare)})`
+  const cv = result.cv === null ? 'no positive spend' : `spend CV ${result.cv.toFixed(2)}`
+  let stability: string
+  if (result.stable) {
+    stability = `stable: ${active}, at least ${percent(config.minActiveShare)}, and ${cv}, at most ${config.maxCv.toFixed(2)}`
+  } else {
+    const causes: string[] = []
+    if (result.activeShare < config.minActiveShare)
+      causes.push(`${active}, below ${percent(config.minActiveShare)}`)
+    if (result.cv === null) causes.push(cv)
+    else if (result.cv > config.maxCv) causes.push(`${cv}, above ${config.maxCv.toFixed(2)}`)
+    stability = `unstable: ${causes.join('; ')}`
+  }
+  const reasons: Reason[] = [
+    {
+      code: `QUADRANT_${result.quadrant}`,
+      text: `${result.quadrant} ${result.strategy}: ${contribution}; ${stability}`,
+    },
+  ]
+  const check = result.clearOut
+  if (check) {
+    const margin = `expected margin ${money(check.expectedMargin)}`
+    const cost = `cost to serve ${money(check.costToServe)}`
+    reasons.push(
+      check.recommended
+        ? { code: 'CLEAR_OUT_RECOMMENDED', text: `${margin} does not cover the ${cost}` }
+        : { code: 'CLEAR_OUT_NOT_RECOMMENDED', text: `${margin} covers the ${cost}; keep serving` },
+    )
+  }
+  return reasons
+}
+
+export function patternReasons(result: PatternResult, config: PatternConfig): Reason[] {
+  const { pattern, periods, activePeriods, relativeChange, residualCv } = result
+  if (pattern === 'insufficient history') {
+    const text =
+      activePeriods === 0
+        ? 'no purchase in the window'
+        : periods < config.minPeriods
+          ? `only ${plural(periods, 'period')} since the first purchase (${config.minPeriods} needed)`
+          : `only ${plural(activePeriods, 'active period')} (${config.minActivePeriods} needed)`
+    return [{ code: 'PATTERN_INSUFFICIENT_HISTORY', text }]
+  }
+  if (relativeChange === null || residualCv === null) {
+    return [{ code: 'PATTERN_IRREGULAR', text: `no positive mean spend over ${plural(periods, 'period')}` }]
+  }
+  const trend = `spend trend ${signedPercent(relativeChange)} over ${plural(periods, 'period')}`
+  const scatter = `scatter around the trend (CV) ${residualCv.toFixed(2)}`
+  const limit = percent(config.changeThreshold)
+  switch (pattern) {
+    case 'irregular':
+      return [
+        {
+          code: 'PATTERN_IRREGULAR',
+          text: `spend too uneven for a trend: ${scatter}, above ${config.maxResidualCv.toFixed(2)}`,
+        },
+      ]
+    case 'increasing':
+      return [{ code: 'PATTERN_INCREASING', text: `${trend}, more than +${limit}; ${scatter}` }]
+    case 'decreasing':
+      return [{ code: 'PATTERN_DECREASING', text: `${trend}, more than -${limit}; ${scatter}` }]
+    case 'stable':
+      return [{ code: 'PATTERN_STABLE', text: `${trend}, within +/-${limit}; ${scatter}` }]
+  }
+}
+
+export function decisionReasons(result: DecisionResult, config: DecisionConfig): Reason[] {
+  const value = `net value ${money(result.netValue)}`
+  const cost = `the planned marketing cost ${money(result.marketingCost)}`
+  const risk = `churn risk ${percent(result.churnRisk)}`
+  const line = percent(config.highChurnRisk)
+  const reasons: Reason[] = []
+  if (result.belowMarketingCost) {
+    reasons.push({ code: 'NET_VALUE_BELOW_MARKETING_COST', text: `${value} is below ${cost}` })
+  }
+  switch (result.decision) {
+    case 'stop':
+      reasons.push({
+        code: 'DECISION_STOP',
+        text: `${value} is below ${cost} and ${risk} is at or above ${line}: stop investing`,
+      })
+      break
+    case 'reduce':
+      reasons.push({
+        code: 'DECISION_REDUCE',
+        text: result.keyCustomerNotStopped
+          ? `${value} is below ${cost}; ${risk} is at or above ${line}, but a key customer is not stopped automatically: reduce`
+          : `${value} is below ${cost}; ${risk} is below ${line}: reduce`,
+      })
+      break
+    case 'invest':
+      reasons.push({
+        code: 'DECISION_INVEST',
+        text: `${value} is at least ${config.investMultiple} times ${cost} (${money(config.investMultiple * result.marketingCost)}) and ${risk} is below ${line}: invest`,
+      })
+      break
+    case 'maintain':
+      reasons.push({
+        code: 'DECISION_MAINTAIN',
+        text: result.highChurnRisk
+          ? `${value} covers ${cost}, but ${risk} is at or above ${line}: maintain`
+          : `${value} covers ${cost} but is below ${config.investMultiple} times it (${money(config.investMultiple * result.marketingCost)}): maintain`,
+      })
+      break
+  }
+  if (result.keyCustomerNotStopped) {
+    reasons.push({
+      code: 'KEY_CUSTOMER_NOT_STOPPED',
+      text: `key customer with ${risk} and ${value} below ${cost}: review before stopping`,
+    })
+  }
+  return reasons
+}
+
+export type ChurnReasonInput = {
+  /** 1 - P(alive). */
+  readonly churnRisk: number
+  /** Days since the last purchase, with the population's recency table, for a recency reason. */
+  readonly recency?: { readonly days: number; readonly table: PercentileTable }
+}
+
+export function churnReasons(
+  input: ChurnReasonInput,
+  config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig,
+): Reason[] {
+  const risk = `churn risk ${percent(input.churnRisk)} (P(alive) ${percent(1 - input.churnRisk)})`
+  const line = percent(config.highChurnRisk)
+  const reasons: Reason[] = [
+    input.churnRisk >= config.highChurnRisk
+      ? { code: 'CHURN_RISK_HIGH', text: `${risk} is at or above ${line}` }
+      : { code: 'CHURN_RISK_LOW', text: `${risk} is below ${line}` },
+  ]
+  if (input.recency) reasons.push(recencyReason(input.recency.days, input.recency.table, config))
+  return reasons
+}
+
+/** e.g. RECENCY_HIGH 'no purchase for 214 days, 93rd percentile of recency'. */
+export function recencyReason(days: number, table: PercentileTable, config: RecencyReasonConfig): Reason {
+  const percentile = percentileOf(table, days)
+  const where = `${ordinal(Math.round(percentile))} percentile of recency`
+  return percentile >= config.highRecencyPercentile
+    ? { code: 'RECENCY_HIGH', text: `no purchase for ${plural(days, 'day')}, ${where}` }
+    : {
+        code: 'RECENCY_NORMAL',
+        text: `${days === 0 ? 'last purchase today' : `last purchase ${plural(days, 'day')} ago`}, ${where}`,
+      }
+}
+
+function firstIndex(sorted: readonly number[], test: (x: number) => boolean): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (test(sorted[mid] as number)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** Where the value sits between points k and k + 1, from 0 to 1. */
+function fraction(q: readonly number[], k: number, value: number): number {
+  const a = q[k] as number
+  const b = q[k + 1] as number
+  return b > a ? (value - a) / (b - a) : 0
+}
+
+function money(amount: number): string {
+  const text = amount.toFixed(2)
+  return text === '-0.00' ? '0.00' : text
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100) + 0}%`
+}
+
+function signedPercent(share: number): string {
+  const rounded = Math.round(share * 100) + 0
+  return `${rounded > 0 ? '+' : ''}${rounded}%`
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100
+  if (tens >= 11 && tens <= 13) return `${n}th`
+  const suffix = ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'
+  return `${n}${suffix}`
+}

@@ -1,0 +1,228 @@
+/**
+ * Value tiers by the 20/80 rule, and the Pareto figures of a population.
+ *
+ * Rules:
+ * - Customers are ranked by net value, highest first; equal values by customer id (code-unit
+ *   order), so the ranking does not depend on the input order.
+ * - Key: the first round(keyShare * n) customers; general: the customers up to
+ *   round((keyShare + generalShare) * n); secondary: the rest. n counts every customer.
+ * - Only a customer with a positive net value can be key or general: a customer who is worth
+ *   nothing or costs money is secondary whatever the rank. When fewer customers than the tier
+ *   sizes have positive value, the general (then the key) tier is smaller.
+ * - The cut-offs are the last customer of each tier (value and id), so `tierOf` gives every
+ *   customer of the population the tier of the ranking, and tiers a new customer from the
+ *   cut-offs alone. Without an id, a value equal to a cut-off goes to the higher tier.
+ */
+import { assertShare } from './stats.ts'
+
+export type Tier = 'key' | 'general' | 'secondary'
+
+export const TIER_STRATEGY = {
+  key: 'maintain',
+  general: 'develop',
+  secondary: 'let be / develop if potential',
+} as const satisfies Record<Tier, string>
+
+export type TierStrategy = (typeof TIER_STRATEGY)[Tier]
+
+export type TierConfig = {
+  /** Share of all customers in the key tier. */
+  readonly keyShare: number
+  /** Share of all customers in the general tier, after the key tier. */
+  readonly generalShare: number
+  /** Share of customers, from the top, whose share of value the Pareto figures report. */
+  readonly paretoTopShare: number
+  /** Share of value for which the Pareto figures report the smallest share of customers holding it. */
+  readonly paretoValueShare: number
+}
+
+export const DEFAULT_TIER_CONFIG: TierConfig = {
+  /** The 20 of the 20/80 rule: the fifth of customers expected to hold most of the value. */
+  keyShare: 0.2,
+  /** The next 30%, so the top half of customers is worth a plan and the bottom half is let be. */
+  generalShare: 0.3,
+  /** The 20/80 rule's own question: how much value do the top 20% hold? */
+  paretoTopShare: 0.2,
+  /** ... and the other way round: how few customers hold 80% of the value? */
+  paretoValueShare: 0.8,
+}
+
+export type CustomerValue = {
+  readonly customerId: string
+  readonly netValue: number
+}
+
+/** The last customer of a tier in the ranking. */
+export type TierBoundary = {
+  readonly netValue: number
+  readonly customerId: string
+}
+
+/** Small and serialisable: enough to tier any customer later. */
+export type ValueCutoffs = {
+  readonly keyShare: number
+  readonly generalShare: number
+  /** Last key customer; null when the key tier is empty. */
+  readonly key: TierBoundary | null
+  /** Last customer of key and general together; null when both are empty. */
+  readonly general: TierBoundary | null
+}
+
+export type ParetoFigures = {
+  readonly topShare: number
+  /** Share of total positive value held by the top `topShare` of customers; null without positive value. */
+  readonly valueShareOfTop: number | null
+  readonly valueShare: number
+  /** Smallest share of customers holding `valueShare` of total positive value; null without positive value. */
+  readonly customerShareForValue: number | null
+  /** Sum of the positive net values: a customer with negative value holds no share of value. */
+  readonly totalPositiveValue: number
+  readonly customers: number
+}
+
+export type TierAssignment = {
+  readonly customerId: string
+  readonly netValue: number
+  /** 1 for the highest net value. */
+  readonly rank: number
+  readonly tier: Tier
+}
+
+export type ValueTiers = {
+  readonly valueCutoffs: ValueCutoffs
+  /** Every customer, in rank order. */
+  readonly assignments: readonly TierAssignment[]
+  readonly counts: Readonly<Record<Tier, number>>
+  readonly pareto: ParetoFigures
+}
+
+export function valueTiers(
+  customers: readonly CustomerValue[],
+  config: TierConfig = DEFAULT_TIER_CONFIG,
+): ValueTiers {
+  assertTierConfig(config)
+  const ranked = rank(customers)
+  const n = ranked.length
+  const positive = countPositive(ranked)
+  const keyCount = Math.min(Math.round(config.keyShare * n), positive)
+  const upToGeneral = Math.min(Math.round((config.keyShare + config.generalShare) * n), positive)
+  const assignments = ranked.map(
+    (customer, i): TierAssignment => ({
+      customerId: customer.customerId,
+      netValue: customer.netValue,
+      rank: i + 1,
+      tier: i < keyCount ? 'key' : i < upToGeneral ? 'general' : 'secondary',
+    }),
+  )
+  return {
+    valueCutoffs: {
+      keyShare: config.keyShare,
+      generalShare: config.generalShare,
+      key: boundary(ranked, keyCount),
+      general: boundary(ranked, upToGeneral),
+    },
+    assignments,
+    counts: { key: keyCount, general: upToGeneral - keyCount, secondary: n - upToGeneral },
+    pareto: paretoOfRanked(ranked, config),
+  }
+}
+
+/**
+ * The tier of a customer from the cut-offs alone. With the customer's id, a customer of the
+ * population gets exactly the tier of the ranking; without it, a tie with a cut-off goes up.
+ */
+export function tierOf(cutoffs: ValueCutoffs, netValue: number, customerId?: string): Tier {
+  if (!Number.isFinite(netValue)) throw new RangeError('netValue must be a finite number')
+  if (netValue <= 0) return 'secondary'
+  if (rankedAtOrBefore(cutoffs.key, netValue, customerId)) return 'key'
+  if (rankedAtOrBefore(cutoffs.general, netValue, customerId)) return 'general'
+  return 'secondary'
+}
+
+/** Pareto figures of net values (any order); see `ParetoFigures`. */
+export function paretoFigures(
+  netValues: readonly number[],
+  config: Pick<TierConfig, 'paretoTopShare' | 'paretoValueShare'> = DEFAULT_TIER_CONFIG,
+): ParetoFigures {
+  for (const value of netValues) {
+    if (!Number.isFinite(value)) throw new RangeError('net values must be finite numbers')
+  }
+  assertShare(config.paretoTopShare, 'paretoTopShare')
+  assertShare(config.paretoValueShare, 'paretoValueShare')
+  const ranked = [...netValues].sort((a, b) => b - a).map((netValue) => ({ customerId: '', netValue }))
+  return paretoOfRanked(ranked, config)
+}
+
+function paretoOfRanked(
+  ranked: readonly CustomerValue[],
+  config: Pick<TierConfig, 'paretoTopShare' | 'paretoValueShare'>,
+): ParetoFigures {
+  const n = ranked.length
+  let total = 0
+  for (const { netValue } of ranked) if (netValue > 0) total += netValue
+  const top = Math.round(config.paretoTopShare * n)
+  let topValue = 0
+  let cumulative = 0
+  // Sums of many values drift in the last bits; a relative tolerance keeps exact shares exact.
+  const target = config.paretoValueShare * total * (1 - 1e-12)
+  let customersForValue: number | null = target > 0 ? null : 0
+  for (let i = 0; i < n; i++) {
+    const value = Math.max(0, (ranked[i] as CustomerValue).netValue)
+    cumulative += value
+    if (i < top) topValue += value
+    if (customersForValue === null && cumulative >= target) customersForValue = i + 1
+  }
+  const hasValue = total > 0
+  return {
+    topShare: config.paretoTopShare,
+    valueShareOfTop: hasValue ? topValue / total : null,
+    valueShare: config.paretoValueShare,
+    customerShareForValue: hasValue && customersForValue !== null ? customersForValue / n : null,
+    totalPositiveValue: total,
+    customers: n,
+  }
+}
+
+function rank(customers: readonly CustomerValue[]): CustomerValue[] {
+  const ids = new Set<string>()
+  for (const { customerId, netValue } of customers) {
+    if (!Number.isFinite(netValue)) throw new RangeError(`net value of ${customerId} must be a finite number`)
+    if (ids.has(customerId)) throw new RangeError(`customer ${customerId} appears more than once`)
+    ids.add(customerId)
+  }
+  return [...customers].sort(
+    (a, b) =>
+      b.netValue - a.netValue || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0),
+  )
+}
+
+function countPositive(ranked: readonly CustomerValue[]): number {
+  let count = 0
+  for (const { netValue } of ranked) if (netValue > 0) count++
+  return count
+}
+
+function boundary(ranked: readonly CustomerValue[], count: number): TierBoundary | null {
+  const last = ranked[count - 1]
+  return count > 0 && last ? { netValue: last.netValue, customerId: last.customerId } : null
+}
+
+function rankedAtOrBefore(
+  bound: TierBoundary | null,
+  netValue: number,
+  customerId: string | undefined,
+): boolean {
+  if (bound === null) return false
+  if (netValue !== bound.netValue) return netValue > bound.netValue
+  return customerId === undefined || customerId <= bound.customerId
+}
+
+function assertTierConfig(config: TierConfig): void {
+  assertShare(config.keyShare, 'keyShare')
+  assertShare(config.generalShare, 'generalShare')
+  assertShare(config.paretoTopShare, 'paretoTopShare')
+  assertShare(config.paretoValueShare, 'paretoValueShare')
+  if (config.keyShare + config.generalShare > 1 + 1e-12) {
+    throw new RangeError('keyShare + generalShare must not exceed 1')
+  }
+}
