@@ -1,0 +1,46 @@
+/** API errors: one class per HTTP status a client can act on; mapped to JSON in one place. */
+export class HttpError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly details: unknown
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message)
+    this.name = 'HttpError'
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(message: string, details?: unknown) {
+    super(400, 'bad_request', message, details)
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'missing or invalid credentials') {
+    super(401, 'unauthorized', message)
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(404, code, message, details)
+  }
+}
+
+export class CustomerNotFoundError extends NotFoundError {
+  constructor(customerId: string) {
+    super('customer_not_found', 'no score for this customer id', { customerId })
+  }
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details: unknown }
+}
+
+export function errorBody(code: string, message: string, details: unknown = null): ErrorBody {
+  return { error: { code, message, details } }
+}

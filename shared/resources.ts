@@ -1,0 +1,81 @@
+/**
+ * One declaration of the resources that both the CDK stack and the local stack create:
+ * table keys, bucket prefixes, queue settings, functions and API routes.
+ */
+
+export const APP_NAME = 'customer-scoring'
+
+/** Single-table design: see the README's storage section for the item types. */
+export const TABLE = {
+  name: `${APP_NAME}-scores`,
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  /** Epoch seconds after which DynamoDB may delete an item (history, manifests of superseded uploads). */
+  timeToLiveAttribute: 'expiresAt',
+} as const
+
+export const UPLOAD_KINDS = ['transactions', 'customers', 'prospects'] as const
+export type UploadKind = (typeof UPLOAD_KINDS)[number]
+
+export const PREFIXES = {
+  /** Uploads land here and trigger ingest; originals are kept. */
+  incoming: 'incoming/',
+  /** One JSON report per upload. Never under incoming/, which would trigger ingest again. */
+  reports: 'reports/',
+  /** Rejected rows of an upload, as CSV. */
+  rejected: 'rejected/',
+  /** Validated rows, partitioned by customer hash shard. */
+  curated: 'curated/',
+  runs: 'runs/',
+  exports: 'exports/',
+  config: 'config/',
+} as const
+
+/** The data bucket's name: S3 names are global, so deployed buckets carry account and region. */
+export const dataBucketName = (suffix: string): string => `${APP_NAME}-data-${suffix}`
+
+export const LOCAL_BUCKET = dataBucketName('local')
+
+/** S3 -> SQS -> ingest: a message that fails this many receives goes to the dead-letter queue. */
+export const INGEST_QUEUE = {
+  maxReceiveCount: 3,
+  /** Six times the function timeout, as AWS recommends for SQS event sources. */
+  visibilityTimeoutSeconds: 6 * 300,
+  batchSize: 5,
+} as const
+
+export interface FunctionSpec {
+  /** Entry file, relative to the repository root. */
+  readonly entry: string
+  readonly memoryMb: number
+  readonly timeoutSeconds: number
+  readonly description: string
+}
+
+export const FUNCTIONS = {
+  ingest: {
+    entry: 'functions/ingest/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    description: 'Validates uploaded files, stores accepted rows and scores the affected customers',
+  },
+  getCustomer: {
+    entry: 'functions/get-customer/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: "Returns a customer's latest score record",
+  },
+} as const satisfies Record<string, FunctionSpec>
+
+export type FunctionName = keyof typeof FUNCTIONS
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST'
+  /** API Gateway resource path, with {param} placeholders. */
+  readonly path: string
+  readonly function: FunctionName
+}
+
+export const API_ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', path: '/customers/{customerId}', function: 'getCustomer' },
+]
