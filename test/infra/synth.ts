@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs'
+import { App, type CfnElement, Stack } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import type { IConstruct } from 'constructs'
+import { ScoringStack } from '../../infra/scoring-stack.ts'
+
+/**
+ * For the beforeAll hooks that synthesize: vitest's default hook timeout (10 s) is shorter than a
+ * synthesis with bundling takes on a busy machine.
+ */
+export const SYNTH_TIMEOUT_MS = 120_000
+
+export interface Synthesized {
+  readonly app: App
+  readonly stack: ScoringStack
+  readonly template: Template
+}
+
+/**
+ * Synthesizes the stack the way `cdk synth` does: with the feature flags of cdk.json, which the
+ * CLI passes to the app and a bare `new App()` would not see. Without `bundle`, function code is
+ * a placeholder, which saves the esbuild runs when a test only inspects resources.
+ */
+export function synthesize(options: { bundle: boolean }): Synthesized {
+  const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'))
+  const flags = isRecord(cdkJson) && isRecord(cdkJson.context) ? cdkJson.context : {}
+  const app = new App({
+    context: { ...flags, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  })
+  const stack = new ScoringStack(app, 'CustomerScoring')
+  const template = Template.fromStack(stack)
+  return { app, stack, template }
+}
+
+/** The logical id of a construct's CloudFormation resource, for matching `Ref`s in the template. */
+export function logicalId(construct: IConstruct): string {
+  const resource = construct.node.defaultChild
+  if (!resource || !isCfnElement(resource))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`)
+  return Stack.of(construct).getLogicalId(resource)
+}
+
+function isCfnElement(construct: IConstruct): construct is CfnElement {
+  return 'logicalId' in construct
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export interface Statement {
+  readonly effect: string
+  readonly actions: readonly string[]
+  /** Each resource of the statement, as its JSON text: `"*"` or `{"Fn::Join":[...]}`. */
+  readonly resources: readonly string[]
+}
+
+/** Every statement of the inline policies attached to a role. */
+export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy')
+  const statements: Statement[] = []
+  for (const policy of Object.values(policies)) {
+    const properties: unknown = policy.Properties
+    if (!isRecord(properties) || !Array.isArray(properties.Roles)) continue
+    const attached = properties.Roles.some((role) => isRecord(role) && role.Ref === roleLogicalId)
+    if (!attached || !isRecord(properties.PolicyDocument)) continue
+    const raw = properties.PolicyDocument.Statement
+    for (const statement of Array.isArray(raw) ? raw : []) {
+      if (!isRecord(statement)) continue
+      statements.push({
+        effect: String(statement.Effect),
+        actions: asArray(statement.Action).map(String),
+        resources: asArray(statement.Resource).map((resource) => JSON.stringify(resource)),
+      })
+    }
+  }
+  return statements
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
