@@ -1,0 +1,49 @@
+/**
+ * Fit cost of the models on a summarised file: parse and summarise first (timed separately, see
+ * summarise.bench.ts), then time groupPatterns + fitBgNbd and fitGammaGamma on all customers. Prints one
+ * JSON line: customers, distinct (x, t_x, T) patterns, the seconds of each step, BFGS iterations, whether
+ * each fit converged, and the fitted parameters (in the --unit, days by default, the generator's unit).
+ *
+ *   node bench/fit.bench.ts --input FILE --as-of YYYY-MM-DD [--unit days|weeks]
+ */
+import { fitBgNbd, groupPatterns } from '../shared/scoring/bgnbd.ts'
+import { fitGammaGamma } from '../shared/scoring/gamma-gamma.ts'
+import { benchOptions, loadAndSummarise } from './summarise.bench.ts'
+
+async function main(): Promise<void> {
+  const { input, asOf, unit } = benchOptions('bench/fit.bench.ts')
+  const loaded = await loadAndSummarise(input, asOf, unit)
+  const customers = loaded.summary.customers
+  const started = performance.now()
+  const patterns = groupPatterns(customers)
+  const grouped = performance.now()
+  const bgnbd = fitBgNbd(patterns)
+  const bgnbdDone = performance.now()
+  const gammaGamma = fitGammaGamma(customers)
+  const done = performance.now()
+  console.log(
+    JSON.stringify({
+      customers: customers.length,
+      patterns: patterns.length,
+      prepareSeconds: loaded.parseSeconds + loaded.summariseSeconds,
+      groupSeconds: (grouped - started) / 1000,
+      bgnbdSeconds: (bgnbdDone - grouped) / 1000,
+      gammaGammaSeconds: (done - bgnbdDone) / 1000,
+      fitSeconds: (done - started) / 1000,
+      bgnbdIterations: bgnbd.iterations,
+      bgnbdConverged: bgnbd.converged,
+      gammaGammaCustomers: gammaGamma.customers,
+      gammaGammaIterations: gammaGamma.iterations,
+      gammaGammaConverged: gammaGamma.converged,
+      r: bgnbd.r,
+      alpha: bgnbd.alpha,
+      a: bgnbd.a,
+      b: bgnbd.b,
+      p: gammaGamma.p,
+      q: gammaGamma.q,
+      v: gammaGamma.v,
+    }),
+  )
+}
+
+await main()
