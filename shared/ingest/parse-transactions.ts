@@ -26,7 +26,7 @@ import { UploadBytesError, uploadText } from './upload-bytes.ts'
  * - JSON lines: one object per line with the same property names (exact case).
  * - Either may be gzipped; gzip is recognised by its magic bytes, not by the name.
  * - Columns: customer_id, transaction_date and amount are required; transaction_id and margin are optional.
- *   Surrounding whitespace of values is ignored. See transaction-fields.ts and business-day.ts for the rules.
+ *   Spaces and tabs around values are ignored. See transaction-fields.ts and business-day.ts for the rules.
  *
  * Memory stays bounded whatever the file size: bytes are inflated, decoded and checked piece by piece, and
  * rows leave in batches.

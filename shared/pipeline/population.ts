@@ -169,7 +169,8 @@ export class Scorer {
       frequency: s.occasions,
       monetary: s.averageSpend,
     })
-    const segment = rfmSegment(rfm.r, rfm.f, rfm.m)
+    const bins = model.rfm.bins
+    const segment = rfmSegment(toQuintile(rfm.r, bins), toQuintile(rfm.f, bins), toQuintile(rfm.m, bins))
     const tier = tierOf(model.valueCutoffs, value.netValue, s.customerId)
     const series = config.stabilityPeriod === 'month' ? periodic.monthly : periodic.quarterly
     const quadrant = quadrantOf(
@@ -312,6 +313,11 @@ class ValueModel {
     }
     return entry
   }
+}
+
+/** The segment map is drawn on quintiles: scores on another scale are mapped onto 1-5. */
+function toQuintile(score: number, bins: number): number {
+  return bins === 5 ? score : 1 + Math.round(((score - 1) * 4) / (bins - 1))
 }
 
 function round(value: number, digits: number): number {

@@ -71,6 +71,32 @@ describe('the scoring path from a transaction file', () => {
     for (const record of again) expect(record).toEqual(byId.get(record.customerId))
   })
 
+  it('gives the same records whatever the order of the rows', async () => {
+    const config = parseScoringConfig({})
+    const sample = await loadSample()
+    const rows = [...sample.byCustomer()].flatMap(([customerId, list]) =>
+      list.map((r) => ({ customerId, ...r })),
+    )
+    let seed = 7
+    const shuffled = rows
+      .map((row) => {
+        seed = (seed * 16807) % 2147483647
+        return { row, key: seed }
+      })
+      .sort((a, b) => a.key - b.key)
+      .map(({ row }) => row)
+    const other = new RowStore()
+    for (const row of shuffled) other.add(row)
+    const score = (store: RowStore) => {
+      const records = [
+        ...scorePopulation(customerInputs(store, '1998-06-30', config), config, '1998-06-30', { runId: 't' })
+          .records,
+      ]
+      return records.sort((a, b) => a.customerId.localeCompare(b.customerId))
+    }
+    expect(score(other)).toEqual(score(sample))
+  })
+
   it('flags customers whose net value is below the planned marketing cost', async () => {
     const config = parseScoringConfig({ marketingCostPerCustomer: 1_000 })
     const inputs = customerInputs(await loadSample(), '1998-06-30', config)
