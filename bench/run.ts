@@ -75,6 +75,19 @@ const BENCHMARKS: readonly Benchmark[] = [
       'bench/tmp/report.json',
     ],
   },
+  {
+    name: 'nightly',
+    description:
+      'the nightly run in process (plan, summarise, fit, score, finalise) on a folder for S3, DynamoDB writes counted not made',
+    script: 'bench/nightly.bench.ts',
+    args: ({ input, asOf }) => ['--input', input, '--as-of', asOf],
+  },
+  {
+    name: 'dynamo-writes',
+    description: "score records put into dynalite through the functions' adapter (the local write rate)",
+    script: 'bench/dynamo-writes.bench.ts',
+    args: ({ customers }) => ['--items', String(Math.min(customers, 100_000))],
+  },
 ]
 
 const TIME = '/usr/bin/time'

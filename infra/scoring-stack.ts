@@ -36,6 +36,7 @@ import {
 } from '../shared/resources.ts'
 import { HouseFunction } from './house-function.ts'
 import { wildcardResourceFinding } from './nag.ts'
+import { NightlyRun, nightlySchedule } from './nightly.ts'
 
 /** The repository root: function entries in shared/resources.ts are relative to it. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -60,11 +61,24 @@ export interface ScoringStackProps extends StackProps {
   readonly businessTimeZone?: string
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string
+  /** Hour of the day (0-23) the nightly run starts, in `nightlyTimeZone`. Default 2. */
+  readonly nightlyHour?: number
+  /** IANA zone of `nightlyHour`. Default `businessTimeZone`, so the run starts after the business day. */
+  readonly nightlyTimeZone?: string
+  /** Hours after its start by which the nightly run must have succeeded, or an alarm fires. Default 6. */
+  readonly nightlyDeadlineHours?: number
+}
+
+/** One object grant: actions on the objects under some prefixes of the data bucket. */
+interface ObjectGrant {
+  readonly actions: readonly string[]
+  readonly prefixes: readonly string[]
 }
 
 /**
  * The deployed pipeline: uploads land in the data bucket, S3 notifies the ingest queue, the ingest
- * function validates and scores, and an IAM-authorised REST API serves score lookups.
+ * function validates and scores, a scheduled Step Functions run re-scores every customer each night,
+ * and an IAM-authorised REST API serves score lookups and run reports.
  * Every name, key, prefix and setting that the local stack shares comes from shared/resources.ts.
  */
 export class ScoringStack extends Stack {
@@ -74,6 +88,7 @@ export class ScoringStack extends Stack {
   readonly ingestDeadLetterQueue: sqs.Queue
   readonly api: apigw.RestApi
   readonly functions: Readonly<Record<FunctionName, HouseFunction>>
+  readonly nightly: NightlyRun
 
   constructor(scope: Construct, id: string, props: ScoringStackProps = {}) {
     super(scope, id, props)
@@ -84,6 +99,12 @@ export class ScoringStack extends Stack {
     }
     if (!isTimeZone(businessTimeZone))
       throw new Error(`businessTimeZone is not an IANA zone: ${businessTimeZone}`)
+    // Checked before anything is built, so a bad setting fails before any bundling starts.
+    const schedule = nightlySchedule({
+      hour: props.nightlyHour ?? 2,
+      timeZone: props.nightlyTimeZone ?? businessTimeZone,
+      deadlineHours: props.nightlyDeadlineHours ?? 6,
+    })
 
     // ---- Storage -------------------------------------------------------------------------------
 
@@ -173,7 +194,7 @@ export class ScoringStack extends Stack {
       (name, spec) =>
         new HouseFunction(this, constructId(name), { spec, projectRoot: PROJECT_ROOT, environment }),
     )
-    const { ingest, getCustomer } = this.functions
+    const { ingest, getCustomer, getCustomerHistory, getRun, nightly } = this.functions
 
     ingest.function.addEventSource(
       new SqsEventSource(this.ingestQueue, {
@@ -194,6 +215,33 @@ export class ScoringStack extends Stack {
     )
     // The score store reads one LATEST item per lookup; routes that Query history get their own grant.
     this.table.grant(getCustomer, 'dynamodb:GetItem')
+    // History items share the customer's partition key: one Query, newest first.
+    this.table.grant(getCustomerHistory, 'dynamodb:Query')
+    // The run record and the CURRENT pointer, then the run's report from S3.
+    this.table.grant(getRun, 'dynamodb:GetItem')
+    this.grantObjects(getRun, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.runs] }])
+
+    // Every step of the nightly run: reads curated shards and the scoring configuration; writes and
+    // reads back its own files under runs/ (summaries, scores, served records, report).
+    this.grantObjects(nightly, [
+      { actions: ['s3:GetObject', 's3:PutObject'], prefixes: [PREFIXES.runs] },
+      { actions: ['s3:GetObject'], prefixes: [PREFIXES.curated, PREFIXES.config] },
+    ])
+    // A shard without curated files or a first run without previous served records must read as
+    // a missing object (404), which S3 answers only to a principal that may list the bucket.
+    nightly.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.dataBucket.bucketArn] }),
+    )
+    // Run records and the CURRENT pointer (Get/Put/Update), changed LATEST and history items
+    // (BatchWriteItem), a customer's history (Query). No Scan, no DeleteItem: history expires by TTL.
+    this.table.grant(
+      nightly,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Query',
+    )
 
     // ---- API ---------------------------------------------------------------------------------
 
@@ -218,6 +266,10 @@ export class ScoringStack extends Stack {
     deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic))
     deadLetterAlarm.addOkAction(new cwActions.SnsAction(alarmTopic))
 
+    // ---- Nightly run: EventBridge Scheduler -> Step Functions -> the nightly function ---------
+
+    this.nightly = new NightlyRun(this, 'NightlyRun', { function: nightly.function, alarmTopic, schedule })
+
     this.acknowledgeCdkInternals()
 
     new CfnOutput(this, 'DataBucketName', { value: this.dataBucket.bucketName })
@@ -228,6 +280,8 @@ export class ScoringStack extends Stack {
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queueUrl })
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: this.ingestDeadLetterQueue.queueUrl })
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn })
+    // For runs started by hand: see NightlyRun.
+    new CfnOutput(this, 'NightlyStateMachineArn', { value: this.nightly.stateMachine.stateMachineArn })
   }
 
   /**
@@ -236,36 +290,35 @@ export class ScoringStack extends Stack {
    * rejected rows and curated shards; deletes the stale curated shards of a replaced upload.
    */
   private grantIngestStorage(ingest: HouseFunction): void {
-    const bucket = this.dataBucket
-    const objects = (...prefixes: string[]) => prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`))
-    const statements = [
+    this.grantObjects(ingest, [
       // GetObjectVersion: uploads are read at the version the S3 event announced.
-      { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects(PREFIXES.incoming) },
-      { actions: ['s3:GetObject'], resources: objects(PREFIXES.curated, PREFIXES.config) },
-      {
-        actions: ['s3:PutObject'],
-        resources: objects(PREFIXES.reports, PREFIXES.rejected, PREFIXES.curated),
-      },
-      { actions: ['s3:DeleteObject'], resources: objects(PREFIXES.curated) },
-      // ListBucket lists a shard's files; it also makes S3 answer 404 instead of 403 for a missing
-      // key, which the object store treats as "gone" (an upload deleted before it was ingested).
-      // Key names carry upload file names and shard numbers, never customer data.
-      { actions: ['s3:ListBucket'], resources: [bucket.bucketArn] },
-    ]
-    for (const statement of statements) ingest.role.addToPrincipalPolicy(new iam.PolicyStatement(statement))
+      { actions: ['s3:GetObject', 's3:GetObjectVersion'], prefixes: [PREFIXES.incoming] },
+      { actions: ['s3:GetObject'], prefixes: [PREFIXES.curated, PREFIXES.config] },
+      { actions: ['s3:PutObject'], prefixes: [PREFIXES.reports, PREFIXES.rejected, PREFIXES.curated] },
+      { actions: ['s3:DeleteObject'], prefixes: [PREFIXES.curated] },
+    ])
+    // ListBucket lists a shard's files; it also makes S3 answer 404 instead of 403 for a missing
+    // key, which the object store treats as "gone" (an upload deleted before it was ingested).
+    // Key names carry upload file names and shard numbers, never customer data.
+    ingest.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.dataBucket.bucketArn] }),
+    )
+  }
 
-    const prefixed = [
-      PREFIXES.incoming,
-      PREFIXES.curated,
-      PREFIXES.config,
-      PREFIXES.reports,
-      PREFIXES.rejected,
-    ]
-    for (const arn of objects(...prefixed)) {
-      Validations.of(ingest).acknowledge({
-        id: wildcardResourceFinding(this, arn),
+  /** Object actions of a function on key prefixes of the data bucket, with the wildcard acknowledged. */
+  private grantObjects(fn: HouseFunction, grants: readonly ObjectGrant[]): void {
+    const objectsUnder = (prefix: string) => this.dataBucket.arnForObjects(`${prefix}*`)
+    for (const { actions, prefixes } of grants) {
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...actions], resources: prefixes.map(objectsUnder) }),
+      )
+    }
+    const prefixes = new Set(grants.flatMap((grant) => grant.prefixes))
+    for (const prefix of prefixes) {
+      Validations.of(fn).acknowledge({
+        id: wildcardResourceFinding(this, objectsUnder(prefix)),
         reason:
-          'Object actions are limited to one key prefix of the data bucket; keys under it are created per upload and shard, so they cannot be listed in advance.',
+          'Object actions are limited to one key prefix of the data bucket; keys under it are created per upload, run and shard, so they cannot be listed in advance.',
       })
     }
   }

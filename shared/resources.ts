@@ -65,6 +65,24 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     description: "Returns a customer's latest score record",
   },
+  getCustomerHistory: {
+    entry: 'functions/get-customer-history/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: "Returns a customer's past score states, newest first",
+  },
+  getRun: {
+    entry: 'functions/get-run/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Returns a scoring run with its report (the latest, or one by id)',
+  },
+  nightly: {
+    entry: 'functions/nightly/handler.ts',
+    memoryMb: 3008,
+    timeoutSeconds: 900,
+    description: 'Runs one step of the nightly scoring run (plan, summarise, fit, score, finalise, fail)',
+  },
 } as const satisfies Record<string, FunctionSpec>
 
 export type FunctionName = keyof typeof FUNCTIONS
@@ -78,4 +96,7 @@ export interface RouteSpec {
 
 export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/customers/{customerId}', function: 'getCustomer' },
+  { method: 'GET', path: '/customers/{customerId}/history', function: 'getCustomerHistory' },
+  { method: 'GET', path: '/runs/latest', function: 'getRun' },
+  { method: 'GET', path: '/runs/{runId}', function: 'getRun' },
 ]

@@ -8,6 +8,7 @@ import { uploadEventsFromMessage } from '../../shared/ingest/s3-event.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { createClients } from '../../shared/storage/clients.ts'
 import { curatedTransactions } from '../../shared/storage/curated-transactions.ts'
+import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { dynamoScoreStore } from '../../shared/storage/dynamo-score-store.ts'
 import { dynamoUploadLedger } from '../../shared/storage/dynamo-upload-ledger.ts'
@@ -27,6 +28,7 @@ const deps = {
   rescore: rescoreShards({
     curated,
     scores: dynamoScoreStore(dynamo, config.tableName),
+    history: dynamoHistoryStore(dynamo, config.tableName),
     runs: dynamoRunStore(dynamo, config.tableName),
     loadConfig: s3ScoringConfig(objects),
     shardCount: config.shardCount,

@@ -13,6 +13,8 @@ export interface ApiServerOptions {
   /** Stands in for IAM authorization: requests must carry "Authorization: Bearer <token>". */
   readonly token: string
   readonly stage?: string
+  /** Local-only operations ("POST /local/nightly"), behind the same token; not part of the API. */
+  readonly admin?: Readonly<Record<string, (url: URL) => Promise<{ status: number; body: unknown }>>>
 }
 
 /** API Gateway's 10 MB payload limit. */
@@ -35,6 +37,14 @@ export function createApiServer(options: ApiServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const method = req.method ?? 'GET'
+    const admin = options.admin?.[`${method} ${url.pathname}`]
+    if (admin) {
+      if (!authorized(req.headers.authorization)) {
+        return send(res, 401, errorBody('unauthorized', 'missing or invalid bearer token'))
+      }
+      const result = await admin(url)
+      return send(res, result.status, result.body)
+    }
     const candidates = routes.filter((route) => route.pattern.test(url.pathname))
     if (candidates.length === 0)
       return send(res, 404, errorBody('route_not_found', `no route for ${url.pathname}`))

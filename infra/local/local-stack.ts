@@ -5,12 +5,15 @@ import { pathToFileURL } from 'node:url'
 import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb'
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3'
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import { errorBody } from '../../shared/http/errors.ts'
+import type { NightlyEvent, RunPlan } from '../../shared/nightly/workflow.ts'
 import { API_ROUTES, FUNCTIONS, INGEST_QUEUE, LOCAL_BUCKET, TABLE } from '../../shared/resources.ts'
 import { createClients } from '../../shared/storage/clients.ts'
 import { type ApiHandler, createApiServer } from './api-server.ts'
 import { type Engines, startEngines } from './engines.ts'
 import { lambdaContext } from './lambda-context.ts'
 import { LocalQueue } from './local-queue.ts'
+import { type RunnerOptions, runNightly } from './nightly-runner.ts'
 import { toS3Notification } from './s3-bridge.ts'
 
 export interface LocalStackOptions {
@@ -33,6 +36,8 @@ export interface LocalStack {
   readonly bucket: string
   readonly table: string
   readonly queue: LocalQueue
+  /** Runs the nightly scoring run in process (the same steps and handler as the state machine). */
+  runNightly(asOf?: string, options?: RunnerOptions): Promise<RunPlan>
   /** Resolves once every upload event so far has been ingested (or dead-lettered). */
   idle(): Promise<void>
   close(): Promise<void>
@@ -67,7 +72,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const body = toS3Notification(event, completedMultipart, REGION)
       if (body) queue.send(body)
     })
-    const api = createApiServer({ routes: API_ROUTES, handlers: handlers.api, token: options.token })
+    let running: Promise<RunPlan> | undefined
+    const runNightlyOnce = (asOf?: string, runnerOptions?: RunnerOptions): Promise<RunPlan> => {
+      // One run at a time, as the state machine's schedule would start them.
+      const previous = running ?? Promise.resolve(undefined)
+      const next = previous
+        .catch(() => undefined)
+        .then(() =>
+          runNightly(
+            (event) => handlers.nightly(event, lambdaContext('nightly', FUNCTIONS.nightly.timeoutSeconds)),
+            asOf ? { asOf } : {},
+            runnerOptions,
+          ),
+        )
+      running = next
+      return next
+    }
+    const api = createApiServer({
+      routes: API_ROUTES,
+      handlers: handlers.api,
+      token: options.token,
+      admin: {
+        'POST /local/nightly': async (url) => {
+          const asOf = url.searchParams.get('asOf') ?? undefined
+          if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
+            return { status: 400, body: errorBody('bad_request', 'asOf must be YYYY-MM-DD') }
+          }
+          try {
+            return { status: 200, body: await runNightlyOnce(asOf) }
+          } catch (error) {
+            return {
+              status: 500,
+              body: errorBody('run_failed', error instanceof Error ? error.message : 'failed'),
+            }
+          }
+        },
+      },
+    })
     const address = await listen(api, options.apiPort)
     return {
       apiUrl: `http://localhost:${address.port}`,
@@ -76,6 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucket: LOCAL_BUCKET,
       table: TABLE.name,
       queue,
+      runNightly: runNightlyOnce,
       idle: () => queue.drained(),
       async close() {
         await new Promise<void>((resolve) => {
@@ -154,6 +196,7 @@ async function provision(engines: Engines): Promise<void> {
 
 interface LoadedHandlers {
   readonly ingest: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>
+  readonly nightly: (event: NightlyEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>
   readonly api: Record<string, ApiHandler>
 }
 
@@ -169,7 +212,7 @@ async function loadHandlers(): Promise<LoadedHandlers> {
   )
   const api: Record<string, ApiHandler> = {}
   for (const route of API_ROUTES) api[route.function] = modules[route.function].handler
-  return { ingest: modules.ingest.handler, api }
+  return { ingest: modules.ingest.handler, nightly: modules.nightly.handler, api }
 }
 
 function listen(server: Server, port: number): Promise<AddressInfo> {

@@ -2,37 +2,22 @@
  * `npm start`: the whole pipeline on this machine, no AWS account needed. Ports, data folder and
  * token come from environment variables (see the README); the first start uploads a sample.
  */
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { z } from 'zod'
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { createClients } from '../../shared/storage/clients.ts'
-import { LOCAL_CREDENTIALS, startLocalStack } from './local-stack.ts'
+import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
+import { localToken, progressLine, readLocalEnv, TOKEN_FILE } from './local-env.ts'
+import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './local-stack.ts'
 import { shiftSampleDates } from './sample.ts'
 
-const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  S3_PORT: z.coerce.number().int().min(0).max(65535).default(4568),
-  LOCAL_DATA_DIR: z.string().min(1).default('.local'),
-  API_TOKEN: z.string().min(16, 'API_TOKEN must have at least 16 characters').optional(),
-  SHARD_COUNT: z.coerce.number().int().min(1).max(4096).default(16),
-  BUSINESS_TIME_ZONE: z.string().default('UTC'),
-})
-
-const TOKEN_FILE = 'api-token'
 const SAMPLE_KEY = 'incoming/transactions/sample-cdnow.csv'
 const SAMPLE_FILE = join(import.meta.dirname, 'sample', 'cdnow-transactions.csv')
+const HOUR_MS = 3_600_000
 
 async function main(): Promise<void> {
-  const parsed = Env.safeParse(process.env)
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`)
-    process.exit(2)
-  }
-  const env = parsed.data
-  const token = env.API_TOKEN ?? localToken(env.LOCAL_DATA_DIR)
+  const env = readLocalEnv(process.env)
+  const token = localToken(env)
   const say = (line: string) => console.log(line)
 
   const stack = await startLocalStack({
@@ -56,12 +41,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 
-  const { s3 } = createClients({
+  const { s3, dynamo } = createClients({
     region: 'us-east-1',
     s3Endpoint: stack.s3Endpoint,
-    dynamoEndpoint: undefined,
+    dynamoEndpoint: stack.dynamoEndpoint,
   })
-  const sampleCustomer = '00004'
   if (!(await exists(s3, stack.bucket, SAMPLE_KEY))) {
     const today = new Date().toISOString().slice(0, 10)
     const csv = shiftSampleDates(readFileSync(SAMPLE_FILE, 'utf8'), today)
@@ -75,6 +59,12 @@ async function main(): Promise<void> {
     await stack.idle()
     say(`sample ingested and scored in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
+  // Scores describe a day: a stack started on a day without a run catches up with one for today.
+  const today = new Date().toISOString().slice(0, 10)
+  if ((await dynamoRunStore(dynamo, stack.table).currentRunId()) !== today) {
+    await nightly(stack, say, `nightly run for ${today}`)
+  }
+  scheduleNightly(stack, env.NIGHTLY_HOUR, say)
 
   const auth = `-H "Authorization: Bearer ${token}"`
   say(
@@ -83,30 +73,45 @@ async function main(): Promise<void> {
   say(
     `  token: ${token} (${env.API_TOKEN ? 'from API_TOKEN' : `generated once, kept in ${env.LOCAL_DATA_DIR}/${TOKEN_FILE}`})`,
   )
-  say(`  curl ${auth} ${stack.apiUrl}/customers/${sampleCustomer}`)
+  say(`  curl ${auth} ${stack.apiUrl}/customers/00004`)
+  say(`  curl ${auth} ${stack.apiUrl}/customers/00004/history`)
+  say(`  curl ${auth} ${stack.apiUrl}/runs/latest`)
   say(
     `  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} aws --endpoint-url ${stack.s3Endpoint} --region us-east-1 s3 cp FILE s3://${stack.bucket}/incoming/transactions/`,
   )
   say(
-    `  reports: s3://${stack.bucket}/reports/transactions/ · data kept in ${env.LOCAL_DATA_DIR}/ · Ctrl-C stops`,
+    `  nightly run at ${String(env.NIGHTLY_HOUR).padStart(2, '0')}:00 UTC, or now: npm run nightly · reports: s3://${stack.bucket}/reports/ · data kept in ${env.LOCAL_DATA_DIR}/ · Ctrl-C stops`,
   )
 }
 
-/** A generated token is kept beside the data, so it stays the same across restarts. */
-function localToken(dataDir: string): string {
-  const file = join(dataDir, TOKEN_FILE)
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  const token = randomBytes(18).toString('base64url')
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(file, `${token}\n`, { mode: 0o600 })
-  return token
+async function nightly(stack: LocalStack, say: (line: string) => void, title: string): Promise<void> {
+  say(title)
+  const started = Date.now()
+  try {
+    const plan = await stack.runNightly(undefined, {
+      onProgress: (p) => process.stdout.isTTY && process.stdout.write(`\r  ${progressLine(p)}   `),
+    })
+    if (process.stdout.isTTY) process.stdout.write('\n')
+    say(`  run ${plan.runId} scored every customer in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  } catch (error) {
+    say(
+      `  nightly run failed, the previous run stays served: ${error instanceof Error ? error.message : error}`,
+    )
+  }
 }
 
-async function exists(
-  s3: ReturnType<typeof createClients>['s3'],
-  bucket: string,
-  key: string,
-): Promise<boolean> {
+function scheduleNightly(stack: LocalStack, hour: number, say: (line: string) => void): void {
+  const now = Date.now()
+  const next = new Date(now)
+  next.setUTCHours(hour, 0, 0, 0)
+  if (next.getTime() <= now) next.setTime(next.getTime() + 24 * HOUR_MS)
+  setTimeout(() => {
+    void nightly(stack, say, `${new Date().toISOString()} scheduled nightly run`)
+    scheduleNightly(stack, hour, say)
+  }, next.getTime() - now).unref()
+}
+
+async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
     return true

@@ -42,3 +42,16 @@ export function pathParameters<S extends z.ZodType>(event: APIGatewayProxyEvent,
   }
   return result.data
 }
+
+/** Validates query string parameters; a failure is a 400 naming each bad parameter. */
+export function queryParameters<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  const result = schema.safeParse(event.queryStringParameters ?? {})
+  if (!result.success) {
+    const details = result.error.issues.map((issue) => ({
+      parameter: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : ''),
+      problem: issue.message,
+    }))
+    throw new BadRequestError('invalid query parameter', details)
+  }
+  return result.data
+}

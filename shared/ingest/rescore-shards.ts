@@ -4,6 +4,7 @@ import { RowStore } from '../pipeline/row-store.ts'
 import { customerInputs, scorePopulation } from '../pipeline/score-population.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
 import type { CuratedTransactions } from '../storage/curated-transactions.ts'
+import type { HistoryStore } from '../storage/dynamo-history-store.ts'
 import type { RunStore } from '../storage/dynamo-run-store.ts'
 import type { ScoreStore } from '../storage/dynamo-score-store.ts'
 
@@ -12,6 +13,7 @@ export type RescoreShards = (shards: readonly number[]) => Promise<{ customers: 
 export interface RescoreDeps {
   readonly curated: CuratedTransactions
   readonly scores: ScoreStore
+  readonly history: HistoryStore
   readonly runs: RunStore
   readonly loadConfig: () => Promise<ScoringConfig>
   readonly shardCount: number
@@ -54,6 +56,7 @@ export function rescoreShards(deps: RescoreDeps): RescoreShards {
     const { records } = scorePopulation(affectedInputs, config, asOf, { runId: model.runId, model })
     const list = [...records]
     await deps.scores.putLatest(list)
+    await deps.history.append(list, Math.floor(deps.now().getTime() / 1000))
     return { customers: list.length, asOf }
   }
 }

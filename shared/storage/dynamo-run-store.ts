@@ -1,32 +1,123 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { parseModel } from '../pipeline/model-schema.ts'
 import type { PopulationModel } from '../pipeline/population.ts'
 import { keys } from './keys.ts'
 
-/** The run port: which fitted population model is being served. */
+export type RunKind = 'ingest' | 'nightly'
+export type RunStatus = 'running' | 'fitted' | 'succeeded' | 'failed'
+
+export interface RunRecord {
+  readonly runId: string
+  readonly kind: RunKind
+  readonly asOf: string
+  readonly status: RunStatus
+  readonly startedAt?: string | undefined
+  readonly finishedAt?: string | undefined
+  readonly customers?: number | undefined
+  readonly reportKey?: string | undefined
+  readonly error?: string | undefined
+  /** The run served before this one started, whose scores the delta writes compare with. */
+  readonly previousRunId?: string | undefined
+}
+
+/** The run port: run records, their fitted models, and which run is being served. */
 export interface RunStore {
+  currentRunId(): Promise<string | undefined>
   currentModel(): Promise<PopulationModel | undefined>
-  /** Records a run's model, then points CURRENT at it (the pointer is switched last). */
-  publish(model: PopulationModel, kind: 'ingest' | 'nightly'): Promise<void>
+  getRun(runId: string): Promise<RunRecord | undefined>
+  getModel(runId: string): Promise<PopulationModel | undefined>
+  start(run: {
+    runId: string
+    asOf: string
+    kind: RunKind
+    startedAt: string
+    previousRunId?: string
+  }): Promise<void>
+  saveModel(runId: string, model: PopulationModel): Promise<void>
+  update(runId: string, fields: Partial<Omit<RunRecord, 'runId' | 'kind' | 'asOf'>>): Promise<void>
+  /** Points CURRENT at the run: the last write of a successful run. */
+  switchCurrent(runId: string): Promise<void>
+  /** Records a run fitted outside the nightly run (ingest before any run) and serves it. */
+  publish(model: PopulationModel, kind: RunKind): Promise<void>
 }
 
 const CurrentPointer = z.object({ runId: z.string() })
-const RunItem = z.object({ model: z.string() })
+const RunItem = z.object({
+  runId: z.string(),
+  kind: z.enum(['ingest', 'nightly']),
+  asOf: z.string(),
+  status: z.enum(['running', 'fitted', 'succeeded', 'failed']),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  customers: z.number().optional(),
+  reportKey: z.string().optional(),
+  error: z.string().optional(),
+  previousRunId: z.string().optional(),
+  model: z.string().optional(),
+})
 
 export function dynamoRunStore(dynamo: DynamoDBDocumentClient, table: string): RunStore {
-  return {
+  const getItem = async (runId: string) => {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: table, Key: keys.run(runId), ConsistentRead: true }),
+    )
+    return Item ? RunItem.parse(Item) : undefined
+  }
+  const currentRunId = async () => {
+    const { Item } = await dynamo.send(
+      new GetCommand({ TableName: table, Key: keys.currentRun(), ConsistentRead: true }),
+    )
+    return Item ? CurrentPointer.parse(Item).runId : undefined
+  }
+  const store: RunStore = {
+    currentRunId,
     async currentModel() {
-      const pointer = await dynamo.send(
-        new GetCommand({ TableName: table, Key: keys.currentRun(), ConsistentRead: true }),
+      const runId = await currentRunId()
+      return runId ? store.getModel(runId) : undefined
+    },
+    async getRun(runId) {
+      const item = await getItem(runId)
+      if (!item) return undefined
+      const { model: _model, ...run } = item
+      return run
+    },
+    async getModel(runId) {
+      const item = await getItem(runId)
+      return item?.model ? parseModel(item.model) : undefined
+    },
+    async start(run) {
+      await dynamo.send(
+        new PutCommand({ TableName: table, Item: { ...keys.run(run.runId), ...run, status: 'running' } }),
       )
-      if (!pointer.Item) return undefined
-      const { runId } = CurrentPointer.parse(pointer.Item)
-      const run = await dynamo.send(
-        new GetCommand({ TableName: table, Key: keys.run(runId), ConsistentRead: true }),
+    },
+    async saveModel(runId, model) {
+      await store.update(runId, { status: 'fitted', customers: model.customers })
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.run(runId),
+          UpdateExpression: 'SET #model = :model',
+          ExpressionAttributeNames: { '#model': 'model' },
+          ExpressionAttributeValues: { ':model': JSON.stringify(model) },
+        }),
       )
-      if (!run.Item) throw new Error(`run ${runId} is current but has no record`)
-      return parseModel(RunItem.parse(run.Item).model)
+    },
+    async update(runId, fields) {
+      const entries = Object.entries(fields).filter(([, value]) => value !== undefined)
+      if (entries.length === 0) return
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.run(runId),
+          UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#k${i}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+        }),
+      )
+    },
+    async switchCurrent(runId) {
+      await dynamo.send(new PutCommand({ TableName: table, Item: { ...keys.currentRun(), runId } }))
     },
     async publish(model, kind) {
       await dynamo.send(
@@ -43,9 +134,8 @@ export function dynamoRunStore(dynamo: DynamoDBDocumentClient, table: string): R
           },
         }),
       )
-      await dynamo.send(
-        new PutCommand({ TableName: table, Item: { ...keys.currentRun(), runId: model.runId } }),
-      )
+      await store.switchCurrent(model.runId)
     },
   }
+  return store
 }

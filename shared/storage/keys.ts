@@ -1,6 +1,7 @@
 /** Item keys of the single table (see the README's storage section). */
 export const keys = {
   customerLatest: (customerId: string) => ({ pk: `CUST#${customerId}`, sk: 'LATEST' }),
+  customerHistory: (customerId: string, asOf: string) => ({ pk: `CUST#${customerId}`, sk: `RUN#${asOf}` }),
   upload: (uploadId: string) => ({ pk: `UPLOAD#${uploadId}`, sk: 'META' }),
   source: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'META' }),
   run: (runId: string) => ({ pk: `RUN#${runId}`, sk: 'META' }),

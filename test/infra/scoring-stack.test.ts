@@ -13,7 +13,15 @@ import {
   PREFIXES,
   TABLE,
 } from '../../shared/resources.ts'
-import { isRecord, logicalId, roleStatements, type Statement, SYNTH_TIMEOUT_MS, synthesize } from './synth.ts'
+import {
+  dataBucketSuffix,
+  isRecord,
+  logicalId,
+  roleStatements,
+  type Statement,
+  SYNTH_TIMEOUT_MS,
+  synthesize,
+} from './synth.ts'
 
 // One synthesis for the whole file, with real bundling so the function code is checked too.
 let stack: ScoringStack
@@ -35,14 +43,6 @@ const denyWithoutTls = Match.objectLike({
 
 function statementsOf(name: keyof typeof FUNCTIONS): Statement[] {
   return roleStatements(template, logicalId(stack.functions[name].role))
-}
-
-/** `{"Fn::Join":["",[{"Fn::GetAtt":["DataBucket..","Arn"]},"/incoming/*"]]}` -> `incoming/*`. */
-function dataBucketSuffix(resource: string): string | undefined {
-  const bucket = logicalId(stack.dataBucket)
-  if (resource === JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })) return ''
-  const prefix = `{"Fn::Join":["",[{"Fn::GetAtt":["${bucket}","Arn"]},"/`
-  return resource.startsWith(prefix) ? resource.slice(prefix.length, -'"]]}'.length) : undefined
 }
 
 /** The folder of the cloud assembly that holds a function's bundled code. */
@@ -296,6 +296,28 @@ describe('functions', () => {
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([])
   })
 
+  it('lets get-customer-history query the table, and nothing else', () => {
+    const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
+    const granted = statementsOf('getCustomerHistory').filter(
+      (s) => !s.actions.some((a) => /^(logs|xray):/.test(a)),
+    )
+    expect(granted).toEqual([{ effect: 'Allow', actions: ['dynamodb:Query'], resources: [tableArn] }])
+  })
+
+  it('lets get-run read run records and run files under runs/, and nothing else', () => {
+    const grants = statementsOf('getRun')
+      .filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
+      .flatMap((s) =>
+        s.actions.flatMap((action) => s.resources.map((r) => `${action} ${dataBucketSuffix(stack, r) ?? r}`)),
+      )
+    expect(grants.sort()).toEqual(
+      [
+        `dynamodb:GetItem ${JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })}`,
+        `s3:GetObject ${PREFIXES.runs}*`,
+      ].sort(),
+    )
+  })
+
   it('gives ingest exactly the item actions of its ledger and score store: no Scan, no DeleteItem', () => {
     const dynamo = statementsOf('ingest').flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')))
     expect(dynamo.sort()).toEqual([
@@ -311,7 +333,7 @@ describe('functions', () => {
     for (const statement of statementsOf('ingest')) {
       for (const action of statement.actions.filter((a) => a.startsWith('s3:'))) {
         for (const resource of statement.resources) {
-          const suffix = dataBucketSuffix(resource)
+          const suffix = dataBucketSuffix(stack, resource)
           expect(suffix, `${action} on ${resource}`).toBeDefined()
           grants.add(`${action} ${suffix}`)
         }
@@ -412,6 +434,7 @@ it('outputs what an operator or a script needs to reach the stack', () => {
       'ApiUrl',
       'IngestQueueUrl',
       'IngestDeadLetterQueueUrl',
+      'NightlyStateMachineArn',
     ]),
   )
 })

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { App, type CfnElement, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import type { IConstruct } from 'constructs'
-import { ScoringStack } from '../../infra/scoring-stack.ts'
+import { ScoringStack, type ScoringStackProps } from '../../infra/scoring-stack.ts'
 
 /**
  * For the beforeAll hooks that synthesize: vitest's default hook timeout (10 s) is shorter than a
@@ -21,13 +21,13 @@ export interface Synthesized {
  * CLI passes to the app and a bare `new App()` would not see. Without `bundle`, function code is
  * a placeholder, which saves the esbuild runs when a test only inspects resources.
  */
-export function synthesize(options: { bundle: boolean }): Synthesized {
+export function synthesize(options: { bundle: boolean; props?: ScoringStackProps }): Synthesized {
   const cdkJson: unknown = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'))
   const flags = isRecord(cdkJson) && isRecord(cdkJson.context) ? cdkJson.context : {}
   const app = new App({
     context: { ...flags, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   })
-  const stack = new ScoringStack(app, 'CustomerScoring')
+  const stack = new ScoringStack(app, 'CustomerScoring', options.props)
   const template = Template.fromStack(stack)
   return { app, stack, template }
 }
@@ -42,6 +42,17 @@ export function logicalId(construct: IConstruct): string {
 
 function isCfnElement(construct: IConstruct): construct is CfnElement {
   return 'logicalId' in construct
+}
+
+/**
+ * The part of an object ARN after the data bucket's ARN: `{"Fn::Join":["",[{"Fn::GetAtt":
+ * ["DataBucket..","Arn"]},"/incoming/*"]]}` -> `incoming/*`; the bucket itself -> ''; else undefined.
+ */
+export function dataBucketSuffix(stack: ScoringStack, resource: string): string | undefined {
+  const bucket = logicalId(stack.dataBucket)
+  if (resource === JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] })) return ''
+  const prefix = `{"Fn::Join":["",[{"Fn::GetAtt":["${bucket}","Arn"]},"/`
+  return resource.startsWith(prefix) ? resource.slice(prefix.length, -'"]]}'.length) : undefined
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,120 @@
+/**
+ * The nightly run over a generated population, in process, on a folder standing in for S3 and with
+ * the DynamoDB writes counted instead of made (their rate is measured by dynamo-writes.bench.ts).
+ * Prints one JSON line: seconds per phase, customers, writes the delta rule saved.
+ *
+ *   node bench/nightly.bench.ts --input bench/tmp/transactions-1000000.csv --as-of 2025-12-31 [--shards 16]
+ */
+import { createReadStream, rmSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runNightly } from '../infra/local/nightly-runner.ts'
+import { shardOf } from '../shared/domain/shard.ts'
+import type { Transaction } from '../shared/domain/transaction.ts'
+import { parseTransactions } from '../shared/ingest/parse-transactions.ts'
+import { nightlySteps } from '../shared/nightly/steps.ts'
+import type { PopulationModel } from '../shared/pipeline/population.ts'
+import { DEFAULT_SCORING_CONFIG } from '../shared/scoring-config.ts'
+import { curatedTransactions } from '../shared/storage/curated-transactions.ts'
+import type { RunRecord, RunStore } from '../shared/storage/dynamo-run-store.ts'
+import { fsObjectStore } from './support/fs-object-store.ts'
+
+const { values } = parseArgs({
+  options: {
+    input: { type: 'string' },
+    'as-of': { type: 'string' },
+    shards: { type: 'string', default: '16' },
+  },
+})
+if (!values.input || !values['as-of']) throw new Error('--input and --as-of are required')
+const asOf = values['as-of']
+const shardCount = Number(values.shards)
+const root = join('bench/tmp', `nightly-store-${basename(values.input)}`)
+rmSync(root, { recursive: true, force: true })
+const objects = fsObjectStore(root)
+
+// Setup, not measured: the curated store as ingest leaves it.
+const started = performance.now()
+const shards: Transaction[][] = Array.from({ length: shardCount }, () => [])
+for await (const batch of parseTransactions(createReadStream(values.input, { highWaterMark: 1 << 20 }), {
+  fileName: basename(values.input),
+  timeZone: 'UTC',
+})) {
+  for (const row of batch.rows) shards[shardOf(row.customerId, shardCount)]?.push(row)
+}
+const curated = curatedTransactions(objects)
+for (let shard = 0; shard < shardCount; shard++) await curated.write(shard, 'bench', shards[shard] ?? [])
+shards.length = 0
+const setupSeconds = (performance.now() - started) / 1000
+
+const runs = new Map<string, RunRecord & { model?: PopulationModel }>()
+let current: string | undefined
+const runStore: RunStore = {
+  currentRunId: async () => current,
+  currentModel: async () => (current ? runs.get(current)?.model : undefined),
+  getRun: async (runId) => runs.get(runId),
+  getModel: async (runId) => runs.get(runId)?.model,
+  start: async (run) => void runs.set(run.runId, { ...run, status: 'running' }),
+  saveModel: async (runId, model) => void runs.set(runId, { ...(runs.get(runId) as RunRecord), model }),
+  update: async (runId, fields) => void runs.set(runId, { ...(runs.get(runId) as RunRecord), ...fields }),
+  switchCurrent: async (runId) => {
+    current = runId
+  },
+  publish: async () => undefined,
+}
+let written = 0
+const steps = nightlySteps({
+  objects,
+  scores: {
+    putLatest: async (records) => {
+      written += records.length
+    },
+    getLatest: async () => undefined,
+  },
+  history: { append: async () => undefined, list: async () => [] },
+  runs: runStore,
+  loadConfig: async () => DEFAULT_SCORING_CONFIG,
+  shardCount,
+  timeZone: 'UTC',
+  now: () => new Date(),
+  logger: { info: () => undefined, warn: () => undefined, error: console.error },
+})
+const phases: Record<string, number> = {}
+let phaseStart = performance.now()
+let phase = 'Plan'
+const runStart = performance.now()
+await runNightly(
+  async (event) => {
+    const state = {
+      plan: 'Plan',
+      summarise: 'Summarise',
+      fit: 'Fit',
+      score: 'Score',
+      finalise: 'Finalise',
+      fail: 'Fail',
+    }[event.step]
+    if (state !== phase) {
+      phases[phase] = (performance.now() - phaseStart) / 1000
+      phase = state
+      phaseStart = performance.now()
+    }
+    return steps.run(event)
+  },
+  { asOf },
+  { concurrency: 2 },
+)
+phases[phase] = (performance.now() - phaseStart) / 1000
+const runSeconds = (performance.now() - runStart) / 1000
+const report = runs.get(asOf)
+console.log(
+  JSON.stringify({
+    customers: report?.customers,
+    shards: shardCount,
+    setupSeconds: Math.round(setupSeconds * 100) / 100,
+    runSeconds: Math.round(runSeconds * 100) / 100,
+    ...Object.fromEntries(
+      Object.entries(phases).map(([k, v]) => [`${k.toLowerCase()}Seconds`, Math.round(v * 100) / 100]),
+    ),
+    itemWrites: written,
+  }),
+)

@@ -1,0 +1,33 @@
+import middy from '@middy/core'
+import type { Context } from 'aws-lambda'
+import { loadConfig } from '../../shared/config.ts'
+import { createLogger } from '../../shared/logger.ts'
+import { nightlySteps } from '../../shared/nightly/steps.ts'
+import { NightlyEventSchema } from '../../shared/nightly/workflow.ts'
+import { createClients } from '../../shared/storage/clients.ts'
+import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
+import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
+import { dynamoScoreStore } from '../../shared/storage/dynamo-score-store.ts'
+import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts'
+import { s3ScoringConfig } from '../../shared/storage/scoring-config-store.ts'
+
+const config = loadConfig(process.env)
+const logger = createLogger('nightly')
+const { s3, dynamo } = createClients(config)
+const objects = s3ObjectStore(s3, config.bucket)
+const steps = nightlySteps({
+  objects,
+  scores: dynamoScoreStore(dynamo, config.tableName),
+  history: dynamoHistoryStore(dynamo, config.tableName),
+  runs: dynamoRunStore(dynamo, config.tableName),
+  loadConfig: s3ScoringConfig(objects),
+  shardCount: config.shardCount,
+  timeZone: config.timeZone,
+  now: () => new Date(),
+  logger,
+})
+
+/** One function serves every step of the nightly state machine; the event names the step. */
+export const handler = middy<unknown, unknown, Error, Context>().handler(async (event) =>
+  steps.run(NightlyEventSchema.parse(event)),
+)

@@ -1,0 +1,84 @@
+import type { ScoreRecord } from '../domain/score-record.ts'
+
+export const DIMENSIONS = ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'] as const
+export type Dimension = (typeof DIMENSIONS)[number]
+
+export interface GroupFigures {
+  customers: number
+  netValue: number
+}
+
+/** Counts and net value per tier, quadrant, RFM segment, pattern and decision; mergeable across shards. */
+export interface SegmentCounts {
+  customers: number
+  netValue: number
+  groups: Record<Dimension, Record<string, GroupFigures>>
+}
+
+export function emptyCounts(): SegmentCounts {
+  return {
+    customers: 0,
+    netValue: 0,
+    groups: { tier: {}, quadrant: {}, rfmSegment: {}, pattern: {}, decision: {} },
+  }
+}
+
+export function addRecord(counts: SegmentCounts, record: ScoreRecord): void {
+  addFigures(counts, record, { customers: 1, netValue: record.netValue })
+}
+
+export function mergeCounts(into: SegmentCounts, other: SegmentCounts): void {
+  into.customers += other.customers
+  into.netValue += other.netValue
+  for (const dimension of DIMENSIONS) {
+    for (const [key, figures] of Object.entries(other.groups[dimension])) {
+      const group = into.groups[dimension][key] ?? { customers: 0, netValue: 0 }
+      group.customers += figures.customers
+      group.netValue += figures.netValue
+      into.groups[dimension][key] = group
+    }
+  }
+}
+
+function addFigures(counts: SegmentCounts, record: ScoreRecord, figures: GroupFigures): void {
+  counts.customers += figures.customers
+  counts.netValue += figures.netValue
+  for (const dimension of DIMENSIONS) {
+    const key = record[dimension]
+    const group = counts.groups[dimension][key] ?? { customers: 0, netValue: 0 }
+    group.customers += figures.customers
+    group.netValue += figures.netValue
+    counts.groups[dimension][key] = group
+  }
+}
+
+/** Counts with value shares, keys sorted, money rounded to cents: what reports and /segments show. */
+export function presentCounts(counts: SegmentCounts) {
+  const total = counts.netValue
+  return {
+    customers: counts.customers,
+    totalNetValue: round(total, 2),
+    segments: Object.fromEntries(
+      DIMENSIONS.map((dimension) => [
+        dimension,
+        Object.fromEntries(
+          Object.entries(counts.groups[dimension])
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([key, g]) => [
+              key,
+              {
+                customers: g.customers,
+                netValue: round(g.netValue, 2),
+                valueShare: total > 0 ? round(g.netValue / total, 4) : null,
+              },
+            ]),
+        ),
+      ]),
+    ),
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(value * f) / f
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { shiftSampleDates } from '../../infra/local/sample.ts'
+import { addDays } from '../../shared/domain/dates.ts'
+import type { ScoreRecord } from '../../shared/domain/score-record.ts'
+import { startTestStack, type TestStack } from './support/stack.ts'
+
+const ROOT = join(import.meta.dirname, '../..')
+const today = new Date().toISOString().slice(0, 10)
+const D1 = addDays(today, -1)
+const D2 = today
+const noWait = { sleep: async () => undefined }
+
+interface RunBody {
+  runId: string
+  status: string
+  previousRunId?: string
+  report: {
+    customers: number
+    writes: { written: number; skipped: number }
+    segments: { tier: Record<string, { customers: number }> }
+    model: { bgnbd: { r: number }; converged: boolean }
+    pareto: { valueShareOfTop: number }
+  }
+}
+
+let t: TestStack
+
+beforeAll(async () => {
+  t = await startTestStack()
+  const csv = shiftSampleDates(
+    readFileSync(join(ROOT, 'infra/local/sample/cdnow-transactions.csv'), 'utf8'),
+    today,
+  )
+  await t.upload('incoming/transactions/cdnow.csv', csv)
+})
+
+afterAll(async () => {
+  await t?.close()
+})
+
+describe('nightly runs on the local engines', () => {
+  it('answers 404 for an unknown run', async () => {
+    expect(await t.get('/runs/1999-01-01')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'run_not_found' } },
+    })
+  })
+
+  it('re-scores every customer as of the run date and serves the run report', async () => {
+    await t.stack.runNightly(D1, noWait)
+    const { status, body } = await t.get('/runs/latest')
+    expect(status).toBe(200)
+    const run = body as RunBody
+    expect(run).toMatchObject({ runId: D1, status: 'succeeded' })
+    expect(run.report.customers).toBe(2357)
+    expect(run.report.segments.tier.key?.customers).toBe(Math.round(0.2 * 2357))
+    expect(run.report.model.converged).toBe(true)
+    expect(run.report.pareto.valueShareOfTop).toBeGreaterThan(0.5)
+    const customer = (await t.get('/customers/00004')).body as ScoreRecord
+    expect(customer).toMatchObject({ asOf: D1, runId: D1 })
+  })
+
+  it('picks up new uploads in the next run, writes only what changed, and keeps the history', async () => {
+    const before = (await t.get('/customers/00004')).body as ScoreRecord
+    await t.upload(
+      'incoming/transactions/today.csv',
+      `customer_id,transaction_date,amount\n00004,${D2},42.50\n`,
+    )
+    await t.stack.runNightly(D2, noWait)
+    const run = (await t.get('/runs/latest')).body as RunBody
+    expect(run).toMatchObject({ runId: D2, status: 'succeeded', previousRunId: D1 })
+    expect(run.report.writes.written).toBeGreaterThan(0)
+    expect(run.report.writes.skipped).toBeGreaterThan(0)
+    const after = (await t.get('/customers/00004')).body as ScoreRecord
+    expect(after).toMatchObject({ asOf: D2, lastPurchase: D2, frequency: before.frequency + 1, recency: 0 })
+    const history = (await t.get('/customers/00004/history')).body as { history: { asOf: string }[] }
+    expect(history.history.map((h) => h.asOf).slice(0, 2)).toEqual([D2, D1])
+    expect((await t.get('/customers/00004/history?limit=1')).body).toMatchObject({ history: [{ asOf: D2 }] })
+    expect((await t.get('/customers/00004/history?limit=99')).status).toBe(400)
+  })
+
+  it('gives the same records when the same day is run again', async () => {
+    const first = (await t.get('/customers/00004')).body
+    const report = ((await t.get(`/runs/${D2}`)).body as RunBody).report
+    await t.stack.runNightly(D2, noWait)
+    expect((await t.get('/customers/00004')).body).toEqual(first)
+    const again = ((await t.get(`/runs/${D2}`)).body as RunBody).report
+    expect(again.segments).toEqual(report.segments)
+    expect(again.customers).toBe(report.customers)
+  })
+
+  it('leaves the previous run served when a shard fails in the middle of the score map', async () => {
+    const served = (await t.get('/customers/00004')).body
+    const D3 = addDays(today, 1)
+    await expect(
+      t.stack.runNightly(D3, {
+        ...noWait,
+        beforeInvoke: (event) => {
+          if (event.step === 'score' && event.shard === 2) throw new Error('simulated crash')
+        },
+      }),
+    ).rejects.toThrow(/simulated crash/)
+    expect(((await t.get('/runs/latest')).body as RunBody).runId).toBe(D2)
+    expect((await t.get(`/runs/${D3}`)).body).toMatchObject({ status: 'failed' })
+    expect((await t.get('/customers/00004')).body).toEqual(served)
+    // Started again, the interrupted run completes and is served.
+    await t.stack.runNightly(D3, noWait)
+    expect((await t.get('/runs/latest')).body).toMatchObject({ runId: D3, status: 'succeeded' })
+  })
+})
