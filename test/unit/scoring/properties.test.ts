@@ -124,8 +124,12 @@ const scoreAll = (rows: readonly Transaction[]) => {
   const bgnbd = fitBgNbd(groupPatterns(customers))
   const spendable = customers.some((c) => c.x > 0 && c.zbar > 0)
   const spend = spendable ? fitGammaGamma(customers) : undefined
+  // The population mean spend v*p/(q-1) does not exist when a degenerate fit gives q <= 1; callers then
+  // fall back to the observed mean occasion value, as the scoring pipeline does.
+  const observedMean = customers.reduce((sum, c) => sum + c.averageSpend, 0) / customers.length
   const scores = customers.map((c) => {
-    const spendPerOccasion = spend === undefined ? c.averageSpend : expectedSpend(spend, c.x, c.zbar)
+    const modelled = spend === undefined ? Number.NaN : expectedSpend(spend, c.x, c.zbar)
+    const spendPerOccasion = Number.isFinite(modelled) ? modelled : spend === undefined ? c.averageSpend : observedMean
     return customerLifetimeValue(bgnbd, c, spendPerOccasion, {
       months: 12,
       monthLength: monthLength('weeks'),
