@@ -2,12 +2,13 @@
  * Command-line scorer: scores every customer of a transaction file, no stack needed.
  *
  *   npm run score -- --input <file.csv|file.csv.gz|file.jsonl> --as-of <YYYY-MM-DD> --out <file.jsonl|file.csv>
- *                    [--config <file.json>] [--report <file.json>] [--time-zone <IANA zone>]
+ *                    [--config <file.json>] [--report <file.json>] [--time-zone <IANA zone>] [--workers <n>]
  *
  * Exits 0 when it scored something (rejected rows go to <out>.rejected.csv), 2 on bad arguments or
  * configuration, 1 when no row was valid or the input could not be read.
  */
 import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isTimeZone } from '../shared/config.ts'
@@ -17,16 +18,25 @@ import {
   parseTransactions,
   type RowRejection,
 } from '../shared/ingest/parse-transactions.ts'
-import { csvHeader, formatRecord, type RecordFormat } from '../shared/pipeline/record-format.ts'
+import { customerTable } from '../shared/pipeline/customer-table.ts'
+import { LineWriter } from '../shared/pipeline/line-writer.ts'
+import { ScorePool, writeScores } from '../shared/pipeline/parallel-score.ts'
+import { csvHeader, type RecordFormat } from '../shared/pipeline/record-format.ts'
 import { populationReport } from '../shared/pipeline/report.ts'
 import { RowStore } from '../shared/pipeline/row-store.ts'
-import { customerInputs, scorePopulation } from '../shared/pipeline/score-population.ts'
+import { scorePopulation } from '../shared/pipeline/score-population.ts'
 import { InvalidConfigError, parseScoringConfigJson, type ScoringConfig } from '../shared/scoring-config.ts'
 
 class UsageError extends Error {}
 
+/**
+ * Unless --workers says otherwise, inputs from this size on are summarised, fitted and scored with worker
+ * threads besides this one (one per further CPU); smaller ones are done before those would have started.
+ */
+const POOL_MIN_BYTES = 20e6
+
 const USAGE =
-  'usage: npm run score -- --input <file> --as-of <YYYY-MM-DD> --out <file.jsonl|file.csv> [--config <file.json>] [--report <file.json>] [--time-zone <zone>]'
+  'usage: npm run score -- --input <file> --as-of <YYYY-MM-DD> --out <file.jsonl|file.csv> [--config <file.json>] [--report <file.json>] [--time-zone <zone>] [--workers <n>]'
 
 function parseArguments() {
   const { values } = parseArgs({
@@ -37,6 +47,7 @@ function parseArguments() {
       config: { type: 'string' },
       report: { type: 'string' },
       'time-zone': { type: 'string', default: 'UTC' },
+      workers: { type: 'string' },
     },
     strict: true,
   })
@@ -57,7 +68,11 @@ function parseArguments() {
   const config = values.config
     ? parseScoringConfigJson(readFileSync(values.config, 'utf8'), values.config)
     : parseScoringConfigJson('{}', 'defaults')
-  return { input, out, asOf, format, timeZone, config, report: values.report }
+  const workers = values.workers === undefined ? undefined : Number(values.workers)
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+    throw new UsageError(`--workers ${values.workers}: expected a whole number from 0 to 64`)
+  }
+  return { input, out, asOf, format, timeZone, config, report: values.report, workers }
 }
 
 async function main(): Promise<number> {
@@ -75,6 +90,8 @@ async function main(): Promise<number> {
   const config: ScoringConfig = { ...args.config, asOf: args.asOf }
   const started = performance.now()
   const size = statSync(args.input).size
+  // The worker threads load their code while the input is read.
+  const pool = ScorePool.start(args.workers ?? (size >= POOL_MIN_BYTES ? defaultWorkers() : 0))
   const store = new RowStore()
   const rejections: RowRejection[] = []
   const progress = new Progress(size)
@@ -85,7 +102,7 @@ async function main(): Promise<number> {
       fileName: basename(args.input),
       timeZone: args.timeZone,
     })) {
-      for (const row of batch.rows) store.add(row)
+      store.addAll(batch.rows)
       for (const rejection of batch.rejections) rejections.push(rejection)
     }
   } catch (error) {
@@ -108,9 +125,15 @@ async function main(): Promise<number> {
     return 1
   }
 
-  const inputs = customerInputs(store, args.asOf, config)
+  const customers = pool
+    ? await pool.table(store, args.asOf, config)
+    : customerTable(store, args.asOf, config)
   const summarised = performance.now()
-  const { model, records } = scorePopulation(inputs, config, args.asOf, { runId: `cli-${args.asOf}` })
+  // scorePopulation's fit; with worker threads, its independent parts run side by side (the same model).
+  const runId = `cli-${args.asOf}`
+  const model = pool
+    ? await pool.fit(customers, config, args.asOf, runId)
+    : scorePopulation(customers, config, args.asOf, { runId }).model
   const fitted = performance.now()
   const { bgnbd: b, gammaGamma: g } = model
   console.error(
@@ -120,23 +143,16 @@ async function main(): Promise<number> {
       `(${g.converged ? 'converged' : 'NOT converged'}); corr(x, zbar)=${g.frequencySpendCorrelation.toFixed(3)}`,
   )
 
-  const out = createWriteStream(args.out)
-  const write = (text: string) =>
-    out.write(text) ? undefined : new Promise<void>((resolve) => out.once('drain', () => resolve()))
+  // Several megabytes in flight, so that encoding the next records overlaps the writes.
+  const out = new LineWriter(createWriteStream(args.out, { highWaterMark: 1 << 24 }))
   const report = populationReport(model)
-  let buffer = args.format === 'csv' ? `${csvHeader()}\n` : ''
-  for (const record of records) {
-    report.add(record)
-    buffer += `${formatRecord(record, args.format)}\n`
-    if (buffer.length > 1 << 20) {
-      await write(buffer)
-      buffer = ''
-    }
+  if (args.format === 'csv') await out.line(csvHeader())
+  try {
+    await writeScores(customers, model, config, args.asOf, args.format, { out, report }, pool)
+  } finally {
+    await pool?.close()
   }
-  await write(buffer)
-  await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-  )
+  await out.end()
   const finished = performance.now()
 
   const summary = {
@@ -158,6 +174,11 @@ async function main(): Promise<number> {
     `scored ${summary.customers} customers from ${store.rows} rows in ${summary.timings.totalSeconds} s -> ${args.out}`,
   )
   return 0
+}
+
+/** A worker thread for each CPU but the one this thread works on. */
+function defaultWorkers(): number {
+  return availableParallelism() - 1
 }
 
 function isArgError(error: unknown): boolean {

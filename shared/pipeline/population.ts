@@ -4,16 +4,17 @@ import {
   type BgNbdParams,
   expectedIfAlive,
   fitBgNbd,
-  groupPatterns,
+  groupPatternColumns,
   pAlive,
 } from '../scoring/bgnbd.ts'
 import { monthlyRate } from '../scoring/clv.ts'
 import {
   expectedSpend,
   fitGammaGamma,
-  frequencySpendCorrelation,
   type GammaGammaFit,
+  pearsonCorrelation,
   populationMeanSpend,
+  type SpendHistory,
 } from '../scoring/gamma-gamma.ts'
 import type { CustomerSummary } from '../scoring/summary.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
@@ -31,14 +32,10 @@ import {
   tierReasons,
 } from '../segments/reasons.ts'
 import { type RfmCutoffs, rfmCutoffs, rfmScores, rfmSegment } from '../segments/rfm.ts'
-import {
-  type ParetoFigures,
-  TIER_STRATEGY,
-  tierOf,
-  type ValueCutoffs,
-  valueTiers,
-} from '../segments/tiers.ts'
+import { type ParetoFigures, TIER_STRATEGY, tierOf, type ValueCutoffs } from '../segments/tiers.ts'
+import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
 import type { PeriodicSpend } from './periodic.ts'
+import { tierFigures } from './value-tiers.ts'
 
 /** Everything scoring needs to know about one customer. */
 export interface CustomerInput {
@@ -73,52 +70,131 @@ export class NotEnoughDataError extends Error {
   override readonly name = 'NotEnoughDataError'
 }
 
-/** Fits the models and the population cut-offs on every customer's summary. */
+/**
+ * Fits the models and the population cut-offs on every customer's summary. Reads the customers as a
+ * table of columns (`customerTable` builds one from a RowStore; an array of inputs is read into one).
+ */
 export function fitPopulation(
-  customers: readonly CustomerInput[],
+  customers: readonly CustomerInput[] | CustomerTable,
   config: ScoringConfig,
   asOf: string,
   runId: string,
 ): PopulationModel {
-  if (customers.length === 0)
-    throw new NotEnoughDataError('no customer with a purchase on or before the as-of day')
-  const summaries = customers.map((c) => c.summary)
-  const bgnbd = fitBgNbd(groupPatterns(summaries))
-  const repeat = summaries.filter((s) => s.x > 0 && s.zbar > 0)
-  const gg = repeat.length > 0 ? fitGammaGamma(repeat) : unfittedSpendModel(summaries)
-  const gammaGamma = {
+  return fitTable(isCustomerTable(customers) ? customers : tableOfInputs(customers), config, asOf, runId)
+}
+
+/** The columns of a CustomerTable the fit reads (shared memory, for a table of a RowStore). */
+export type FitColumns = Pick<
+  CustomerTable,
+  'size' | 'x' | 'tx' | 'T' | 'zbar' | 'occasions' | 'averageSpend' | 'recencyDays' | 'contribution'
+>
+
+/** The population cut-offs, which need no fitted model. */
+export type PopulationCutoffs = Pick<PopulationModel, 'rfm' | 'contributionThreshold' | 'recencyPercentiles'>
+
+/**
+ * `fitPopulation` on a table: the BG/NBD fit, the spend fit and the cut-offs, then each customer's net
+ * value for the value tiers. The three first parts are independent (`fitTableParallel` runs them side
+ * by side); here they run in turn.
+ */
+export function fitTable(
+  table: CustomerTable,
+  config: ScoringConfig,
+  asOf: string,
+  runId: string,
+): PopulationModel {
+  if (table.size === 0) throw new NotEnoughDataError('no customer with a purchase on or before the as-of day')
+  const bgnbd = fitPurchases(table)
+  const gammaGamma = fitSpend(table)
+  const tiers = valueTierFigures(table, config, bgnbd, gammaGamma)
+  return assembleModel(
+    table.size,
+    config,
+    asOf,
+    runId,
+    bgnbd,
+    gammaGamma,
+    tiers,
+    populationCutoffs(table, config),
+  )
+}
+
+/** BG/NBD on the customers' (x, t_x, T) patterns. */
+export function fitPurchases(table: FitColumns): BgNbdFit {
+  return fitBgNbd(groupPatternColumns(table.x, table.tx, table.T))
+}
+
+/** Gamma-Gamma on the repeat customers (x > 0, zbar > 0), with the correlation of x and zbar among them. */
+export function fitSpend(table: FitColumns): PopulationModel['gammaGamma'] {
+  const repeat: SpendHistory[] = []
+  // The customers fitGammaGamma keeps (it also drops a zbar that is not finite), for the correlation.
+  const xs: number[] = []
+  const zbars: number[] = []
+  for (let i = 0; i < table.size; i++) {
+    const x = table.x[i] as number
+    const zbar = table.zbar[i] as number
+    if (!(x > 0 && zbar > 0)) continue
+    repeat.push({ x, zbar })
+    if (Number.isFinite(zbar)) {
+      xs.push(x)
+      zbars.push(zbar)
+    }
+  }
+  const gg = repeat.length > 0 ? fitGammaGamma(repeat) : unfittedSpendModel(table.averageSpend)
+  return {
     ...gg,
     populationMeanSpend: populationMeanSpend(gg),
-    frequencySpendCorrelation: repeat.length > 2 ? finiteOr0(frequencySpendCorrelation(repeat)) : 0,
+    // frequencySpendCorrelation(repeat), without preparing the customers a second time.
+    frequencySpendCorrelation:
+      repeat.length > 2 ? finiteOr0(pearsonCorrelation(Float64Array.from(xs), Float64Array.from(zbars))) : 0,
   }
-  const value = new ValueModel(bgnbd, gammaGamma, config)
-  const tiers = valueTiers(
-    summaries.map((s) => ({ customerId: s.customerId, netValue: value.of(s).netValue })),
-    config.tiers,
-  )
+}
+
+export function populationCutoffs(table: FitColumns, config: ScoringConfig): PopulationCutoffs {
+  return {
+    rfm: rfmCutoffs(
+      { recency: table.recencyDays, frequency: table.occasions, monetary: table.averageSpend },
+      config.rfm.bins,
+    ),
+    contributionThreshold: contributionThreshold(table.contribution, config.quadrants.contributionQuantile),
+    recencyPercentiles: percentileTable(table.recencyDays),
+  }
+}
+
+/** The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits. */
+export function valueTierFigures(
+  table: CustomerTable,
+  config: ScoringConfig,
+  bgnbd: BgNbdFit,
+  gammaGamma: PopulationModel['gammaGamma'],
+): Pick<PopulationModel, 'valueCutoffs' | 'pareto'> {
+  const { netValue } = new ValueModel(bgnbd, gammaGamma, config).ofTable(table)
+  return tierFigures(netValue, (i) => table.customerId(i), table.uniqueIds, config.tiers)
+}
+
+export function assembleModel(
+  customers: number,
+  config: ScoringConfig,
+  asOf: string,
+  runId: string,
+  bgnbd: BgNbdFit,
+  gammaGamma: PopulationModel['gammaGamma'],
+  tiers: Pick<PopulationModel, 'valueCutoffs' | 'pareto'>,
+  cutoffs: PopulationCutoffs,
+): PopulationModel {
   return {
     modelVersion: MODEL_VERSION,
     runId,
     asOf,
     timeUnit: config.timeUnit,
-    customers: customers.length,
+    customers,
     bgnbd,
     gammaGamma,
-    rfm: rfmCutoffs(
-      {
-        recency: Float64Array.from(summaries, (s) => s.recencyDays),
-        frequency: Float64Array.from(summaries, (s) => s.occasions),
-        monetary: Float64Array.from(summaries, (s) => s.averageSpend),
-      },
-      config.rfm.bins,
-    ),
+    rfm: cutoffs.rfm,
     valueCutoffs: tiers.valueCutoffs,
     pareto: tiers.pareto,
-    contributionThreshold: contributionThreshold(
-      Float64Array.from(customers, (c) => c.periodic.contribution),
-      config.quadrants.contributionQuantile,
-    ),
-    recencyPercentiles: percentileTable(Float64Array.from(summaries, (s) => s.recencyDays)),
+    contributionThreshold: cutoffs.contributionThreshold,
+    recencyPercentiles: cutoffs.recencyPercentiles,
   }
 }
 
@@ -126,8 +202,10 @@ export function fitPopulation(
  * Without repeat customers there is nothing to fit spend on: every customer is expected to spend the
  * population's mean occasion value (p = 1, q = 2, v = mean gives v p / (q - 1) = mean), flagged unconverged.
  */
-function unfittedSpendModel(summaries: readonly CustomerSummary[]): GammaGammaFit {
-  const mean = summaries.reduce((sum, s) => sum + s.averageSpend, 0) / summaries.length
+function unfittedSpendModel(averageSpend: Float64Array): GammaGammaFit {
+  let sum = 0
+  for (let i = 0; i < averageSpend.length; i++) sum += averageSpend[i] as number
+  const mean = sum / averageSpend.length
   return {
     p: 1,
     q: 2,
@@ -150,6 +228,7 @@ export class Scorer {
   private readonly model: PopulationModel
   private readonly config: ScoringConfig
   private readonly asOf: string
+  private readonly churnConfig: ScoringConfig['decision'] & ScoringConfig['recency']
 
   /** `asOf` is the day the summaries describe; the model may have been fitted on an earlier day. */
   constructor(model: PopulationModel, config: ScoringConfig, asOf: string = model.asOf) {
@@ -157,6 +236,7 @@ export class Scorer {
     this.config = config
     this.asOf = asOf
     this.value = new ValueModel(model.bgnbd, model.gammaGamma, config)
+    this.churnConfig = { ...config.decision, ...config.recency }
   }
 
   score(customer: CustomerInput): ScoreRecord {
@@ -222,17 +302,16 @@ export class Scorer {
       clearOutRecommended: quadrant.clearOut?.recommended ?? null,
       pattern: pattern.pattern,
       decision: decision.decision,
-      reasons: [
-        ...decisionReasons(decision, config.decision),
-        ...churnReasons(
+      reasons: decisionReasons(decision, config.decision).concat(
+        churnReasons(
           { churnRisk, recency: { days: s.recencyDays, table: model.recencyPercentiles } },
-          { ...config.decision, ...config.recency },
+          this.churnConfig,
         ),
-        ...tierReasons(tier, value.netValue, model.valueCutoffs),
-        ...quadrantReasons(quadrant, config.quadrants),
-        ...patternReasons(pattern, config.pattern),
-        ...rfmReasons(rfm, segment),
-      ],
+        tierReasons(tier, value.netValue, model.valueCutoffs),
+        quadrantReasons(quadrant, config.quadrants),
+        patternReasons(pattern, config.pattern),
+        rfmReasons(rfm, segment),
+      ),
     }
   }
 }
@@ -261,7 +340,7 @@ class ValueModel {
   private readonly annuity: number
   private readonly marginRate: number
   private readonly retentionPerMonth: number
-  private readonly cache = new Map<number, Map<number, readonly [purchases: number, discounted: number]>>()
+  private readonly cache = new PairCache<readonly [purchases: number, discounted: number]>()
 
   constructor(params: BgNbdParams, spend: GammaGammaFit, config: ScoringConfig) {
     this.params = params
@@ -277,9 +356,28 @@ class ValueModel {
   }
 
   of(s: CustomerSummary): CustomerValue {
-    const alive = pAlive(this.params, s.x, s.tx, s.T)
-    const [purchases, discounted] = this.ifAlive(s.x, s.T)
-    const spend = expectedSpend(this.spend, s.x, s.zbar)
+    return this.ofFigures(s.x, s.tx, s.T, s.zbar)
+  }
+
+  /** Net values of every customer of the table. */
+  ofTable(table: FitColumns): { readonly netValue: Float64Array } {
+    const netValue = new Float64Array(table.size)
+    const { x, tx, T, zbar } = table
+    for (let i = 0; i < table.size; i++) {
+      netValue[i] = this.ofFigures(
+        x[i] as number,
+        tx[i] as number,
+        T[i] as number,
+        zbar[i] as number,
+      ).netValue
+    }
+    return { netValue }
+  }
+
+  private ofFigures(x: number, tx: number, T: number, zbar: number): CustomerValue {
+    const alive = pAlive(this.params, x, tx, T)
+    const [purchases, discounted] = this.ifAlive(x, T)
+    const spend = expectedSpend(this.spend, x, zbar)
     const clv = alive * discounted * spend * this.marginRate
     const retentionCost = alive * this.retentionPerMonth * this.annuity
     return {
@@ -294,13 +392,8 @@ class ValueModel {
 
   /** Expected purchases over the horizon and their discounted monthly sum, for a customer alive at T. */
   private ifAlive(x: number, T: number): readonly [number, number] {
-    let byT = this.cache.get(x)
-    if (!byT) {
-      byT = new Map()
-      this.cache.set(x, byT)
-    }
-    let entry = byT.get(T)
-    if (!entry) {
+    let entry = this.cache.get(x, T)
+    if (entry === undefined) {
       let previous = 0
       let discounted = 0
       for (let k = 1; k <= this.months; k++) {
@@ -309,10 +402,74 @@ class ValueModel {
         previous = cumulative
       }
       entry = [previous, discounted]
-      byT.set(T, entry)
+      this.cache.set(x, T, entry)
     }
     return entry
   }
+}
+
+/**
+ * A map from pairs of numbers, open addressing on the numbers' bits: two Map lookups keyed by heap
+ * numbers cost more than the rest of a customer's value. Keys compare as Map keys do (SameValueZero).
+ */
+export class PairCache<V> {
+  private keys = new Float64Array(2 << 10)
+  private values: (V | undefined)[] = new Array(1 << 10).fill(undefined)
+  private mask = (1 << 10) - 1
+  private size = 0
+  private readonly bits = new Float64Array(2)
+  private readonly words = new Int32Array(this.bits.buffer)
+
+  get(a: number, b: number): V | undefined {
+    const { keys, mask } = this
+    for (let slot = this.hash(a, b) & mask; ; slot = (slot + 1) & mask) {
+      const value = this.values[slot]
+      if (value === undefined) return undefined
+      if (same(keys[2 * slot] as number, a) && same(keys[2 * slot + 1] as number, b)) return value
+    }
+  }
+
+  set(a: number, b: number, value: V): void {
+    if (2 * (this.size + 1) > this.mask + 1) this.grow()
+    const { keys, mask } = this
+    let slot = this.hash(a, b) & mask
+    while (this.values[slot] !== undefined) {
+      if (same(keys[2 * slot] as number, a) && same(keys[2 * slot + 1] as number, b)) break
+      slot = (slot + 1) & mask
+    }
+    if (this.values[slot] === undefined) this.size++
+    keys[2 * slot] = a
+    keys[2 * slot + 1] = b
+    this.values[slot] = value
+  }
+
+  private hash(a: number, b: number): number {
+    // +0 for -0 and one NaN for all, as SameValueZero treats them.
+    this.bits[0] = a === 0 ? 0 : a
+    this.bits[1] = b === 0 ? 0 : b
+    const { words } = this
+    if (Number.isNaN(a)) this.bits[0] = Number.NaN
+    if (Number.isNaN(b)) this.bits[1] = Number.NaN
+    let h = Math.imul((words[0] as number) ^ (words[1] as number), 0x9e3779b1)
+    h = Math.imul(h ^ (h >>> 15) ^ (words[2] as number), 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13) ^ (words[3] as number), 0xc2b2ae35)
+    return h ^ (h >>> 16)
+  }
+
+  private grow(): void {
+    const { keys, values } = this
+    this.keys = new Float64Array(keys.length * 2)
+    this.values = new Array(values.length * 2).fill(undefined)
+    this.mask = (this.mask << 1) | 1
+    this.size = 0
+    values.forEach((value, slot) => {
+      if (value !== undefined) this.set(keys[2 * slot] as number, keys[2 * slot + 1] as number, value)
+    })
+  }
+}
+
+function same(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b))
 }
 
 /** The segment map is drawn on quintiles: scores on another scale are mapped onto 1-5. */

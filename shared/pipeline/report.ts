@@ -1,8 +1,13 @@
 import type { ScoreRecord } from '../domain/score-record.ts'
 import type { PopulationModel } from './population.ts'
 
-type Dimension = 'tier' | 'quadrant' | 'rfmSegment' | 'pattern' | 'decision'
-const DIMENSIONS: readonly Dimension[] = ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision']
+export type Dimension = 'tier' | 'quadrant' | 'rfmSegment' | 'pattern' | 'decision'
+export const DIMENSIONS: readonly Dimension[] = ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision']
+
+/** The fields of a record the report reads. */
+export type ReportFigures = Pick<ScoreRecord, 'netValue' | Dimension>
+
+export type PopulationReport = ReturnType<typeof populationReport>
 
 export interface GroupFigures {
   customers: number
@@ -18,7 +23,8 @@ export function populationReport(model: PopulationModel) {
   let customers = 0
   let netValue = 0
   return {
-    add(record: ScoreRecord): void {
+    /** Counts a record; only its net value and segments are read. */
+    add(record: ReportFigures): void {
       customers++
       netValue += record.netValue
       for (const dimension of DIMENSIONS) {

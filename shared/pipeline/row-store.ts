@@ -7,108 +7,422 @@ export interface StoredRow {
   readonly margin?: number
 }
 
-const INITIAL_CAPACITY = 1 << 16
+/**
+ * Every stored row grouped by customer, in typed columns on shared memory (worker threads read them
+ * without a copy): customer `c` (in order of first appearance) owns rows `start[c]` to
+ * `start[c + 1] - 1`, in the order they were added. Dates are indexes into `dates`; a margin of NaN
+ * means the row carries none (`margin` is absent when no row does).
+ */
+export interface GroupedRows {
+  readonly customers: number
+  readonly customerIds: readonly string[]
+  readonly dates: readonly string[]
+  readonly start: Int32Array
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  readonly margin: Float64Array | undefined
+}
+
+/** Rows whose customer id slots are loaded ahead, in `addAll`. */
+const BATCH = 256
 
 /**
- * Transactions of many customers in any order, held in typed columns (about 24 bytes a row plus the
- * customer ids) instead of one object per row, then handed out customer by customer. A repeated
+ * Transactions of many customers in any order, held in typed columns (16 bytes a row, 12 once grouped,
+ * plus the customer ids) instead of one object per row, then handed out customer by customer. A repeated
  * transaction id is kept once across the whole store (first occurrence wins); ids are compared by a
  * 64-bit hash, so two different ids collide with odds of about n^2 / 2^65 (1e-7 for 10 million rows).
+ *
+ * Grouping by customer (`grouped`, `byCustomer`) is a counting sort, linear in the number of rows; it
+ * moves the rows into customer order once and keeps them so (rows added later are merged in on the
+ * next grouping), and hands the memory of the ungrouped copy back at once, so the store holds two
+ * copies of its rows only while it groups them.
  */
 export class RowStore {
-  private readonly customerIndex = new Map<string, number>()
-  private readonly customerIdList: string[] = []
-  private readonly dateIndex = new Map<string, number>()
-  private readonly dateList: string[] = []
+  private readonly customerIds = new StringIndex()
+  private readonly dateIds = new StringIndex()
   private readonly seenIds = new HashSet64()
-  private customer = new Int32Array(INITIAL_CAPACITY)
-  private day = new Int32Array(INITIAL_CAPACITY)
-  private amount = new Float64Array(INITIAL_CAPACITY)
-  private margin = new Float64Array(INITIAL_CAPACITY)
-  private count = 0
+  /** Rows added since the last grouping, in order. */
+  private readonly pending = new PendingRows()
+  private groupedRows: GroupedRows | undefined
+  private lastDate: string | undefined
+  private lastDateId = 0
+  private readonly batchKeys = new Int32Array(3 * BATCH)
+  /** Sum of the slots touched ahead of lookups, kept so that the loads are not optimised away. */
+  private touched = 0
   /** Rows dropped because their transaction id was seen before. */
   duplicates = 0
 
   get rows(): number {
-    return this.count
+    return (this.groupedRows?.amount.length ?? 0) + this.pending.count
   }
 
   get customers(): number {
-    return this.customerIdList.length
+    return this.customerIds.size
   }
 
   add(row: Transaction): void {
+    keyOf(row.customerId, SCRATCH_KEY, 0)
+    this.addKeyed(row, SCRATCH_KEY, 0)
+  }
+
+  private addKeyed(row: Transaction, keys: Int32Array, at: number): void {
     if (row.transactionId !== undefined && !this.seenIds.add(row.transactionId)) {
       this.duplicates++
       return
     }
-    if (this.count === this.customer.length) this.grow()
-    const i = this.count++
-    this.customer[i] = intern(this.customerIndex, this.customerIdList, row.customerId)
-    this.day[i] = intern(this.dateIndex, this.dateList, row.date)
-    this.amount[i] = row.amount
-    this.margin[i] = row.margin ?? Number.NaN
+    const pending = this.pending
+    if (pending.count === pending.capacity) pending.grow()
+    const i = pending.count++
+    pending.customer[i] = this.customerIds.internKey(row.customerId, keys, at)
+    pending.date[i] = this.dateId(row.date)
+    pending.amount[i] = row.amount
+    if (row.margin !== undefined) pending.setMargin(i, row.margin)
   }
 
   /**
-   * Each customer's rows, customers in order of first appearance. A counting sort by customer
-   * keeps this linear in the number of rows.
+   * `add` for each row. Faster for large batches: the customer ids' slots are looked up for a few hundred
+   * rows at a time before the rows are added, so that the lookups' cache misses overlap.
    */
+  addAll(rows: readonly Transaction[]): void {
+    const keys = this.batchKeys
+    for (let from = 0; from < rows.length; from += BATCH) {
+      const count = Math.min(BATCH, rows.length - from)
+      for (let k = 0; k < count; k++) keyOf((rows[from + k] as Transaction).customerId, keys, 3 * k)
+      this.touched += this.customerIds.touch(keys, count)
+      for (let k = 0; k < count; k++) this.addKeyed(rows[from + k] as Transaction, keys, 3 * k)
+    }
+  }
+
+  /**
+   * All rows grouped by customer; the result stays valid (and is reused) until the next `add`. The
+   * memory of the rows as added is returned to the system, by `release` if given (see PendingRows.clear).
+   */
+  grouped(release?: (buffers: ArrayBuffer[]) => void): GroupedRows {
+    if (this.groupedRows !== undefined && this.pending.count === 0) return this.groupedRows
+    this.groupedRows = this.regroup()
+    this.pending.clear(release)
+    return this.groupedRows
+  }
+
+  /** Each customer's rows, customers in order of first appearance, rows in the order they were added. */
   *byCustomer(): Generator<readonly [customerId: string, rows: StoredRow[]]> {
-    const customers = this.customerIdList.length
-    const start = new Int32Array(customers + 1)
-    for (let i = 0; i < this.count; i++) {
-      const slot = (this.customer[i] as number) + 1
+    const { customers, customerIds, dates, start, date, amount, margin } = this.grouped()
+    for (let c = 0; c < customers; c++) {
+      const rows: StoredRow[] = []
+      for (let k = start[c] as number; k < (start[c + 1] as number); k++) {
+        const m = margin === undefined ? Number.NaN : (margin[k] as number)
+        const d = dates[date[k] as number] as string
+        const a = amount[k] as number
+        rows.push(Number.isNaN(m) ? { date: d, amount: a } : { date: d, amount: a, margin: m })
+      }
+      yield [customerIds[c] as string, rows]
+    }
+  }
+
+  private dateId(date: string): number {
+    // Exports are mostly in date order: the previous row's date is the likely one.
+    if (date !== this.lastDate) {
+      this.lastDate = date
+      this.lastDateId = this.dateIds.intern(date)
+    }
+    return this.lastDateId
+  }
+
+  /** Counting sort of the grouped rows (kept first for each customer) and the pending rows. */
+  private regroup(): GroupedRows {
+    const previous = this.groupedRows
+    const pending = this.pending
+    const n = pending.count
+    const customers = this.customerIds.size
+    const total = (previous?.amount.length ?? 0) + n
+    const start = sharedInt32(customers + 1)
+    if (previous !== undefined) {
+      for (let c = 0; c < previous.customers; c++) {
+        start[c + 1] = (previous.start[c + 1] as number) - (previous.start[c] as number)
+      }
+    }
+    const pendingCustomer = pending.customer
+    for (let i = 0; i < n; i++) {
+      const slot = (pendingCustomer[i] as number) + 1
       start[slot] = (start[slot] as number) + 1
     }
     for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
     const next = start.slice(0, customers)
-    const order = new Int32Array(this.count)
-    for (let i = 0; i < this.count; i++) {
-      const c = this.customer[i] as number
-      const at = next[c] as number
-      order[at] = i
-      next[c] = at + 1
-    }
-    for (let c = 0; c < customers; c++) {
-      const rows: StoredRow[] = []
-      for (let k = start[c] as number; k < (start[c + 1] as number); k++) {
-        const i = order[k] as number
-        const margin = this.margin[i] as number
-        const date = this.dateList[this.day[i] as number] as string
-        rows.push(
-          Number.isNaN(margin)
-            ? { date, amount: this.amount[i] as number }
-            : { date, amount: this.amount[i] as number, margin },
-        )
+    const date = sharedInt32(total)
+    const amount = new Float64Array(new SharedArrayBuffer(8 * total))
+    const hasMargin = previous?.margin !== undefined || pending.margin !== undefined
+    const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
+    if (previous !== undefined) {
+      for (let c = 0; c < previous.customers; c++) {
+        const from = previous.start[c] as number
+        const to = previous.start[c + 1] as number
+        const at = next[c] as number
+        date.set(previous.date.subarray(from, to), at)
+        amount.set(previous.amount.subarray(from, to), at)
+        if (margin !== undefined) {
+          if (previous.margin === undefined) margin.fill(Number.NaN, at, at + to - from)
+          else margin.set(previous.margin.subarray(from, to), at)
+        }
+        next[c] = at + to - from
       }
-      yield [this.customerIdList[c] as string, rows]
     }
+    const pendingDate = pending.date
+    const pendingAmount = pending.amount
+    const pendingMargin = pending.margin
+    for (let i = 0; i < n; i++) {
+      const c = pendingCustomer[i] as number
+      const at = next[c] as number
+      next[c] = at + 1
+      date[at] = pendingDate[i] as number
+      amount[at] = pendingAmount[i] as number
+      if (margin !== undefined)
+        margin[at] = pendingMargin === undefined ? Number.NaN : (pendingMargin[i] as number)
+    }
+    return {
+      customers,
+      customerIds: this.customerIds.values,
+      dates: this.dateIds.values,
+      start,
+      date,
+      amount,
+      margin,
+    }
+  }
+}
+
+/**
+ * Rows added since the last grouping, in columns on resizable ArrayBuffers: they grow in place (no copy,
+ * no slack beyond the last doubling) and hand their memory back as soon as they are cleared, without
+ * waiting for the garbage collector.
+ */
+class PendingRows {
+  count = 0
+  capacity = 0
+  customer = new Int32Array(0)
+  date = new Int32Array(0)
+  amount = new Float64Array(0)
+  /** NaN where a row carries no margin; undefined until a row does. */
+  margin: Float64Array | undefined
+  private maxRows = INITIAL_MAX_ROWS
+  private customerBuffer = resizable(4, this.maxRows)
+  private dateBuffer = resizable(4, this.maxRows)
+  private amountBuffer = resizable(8, this.maxRows)
+  private marginBuffer: ArrayBuffer | undefined
+
+  grow(): void {
+    const capacity = Math.max(MIN_ROWS, 2 * this.capacity)
+    if (capacity > this.maxRows) this.reserve(4 * this.maxRows)
+    const previous = this.capacity
+    this.capacity = capacity
+    this.customerBuffer.resize(4 * capacity)
+    this.dateBuffer.resize(4 * capacity)
+    this.amountBuffer.resize(8 * capacity)
+    this.marginBuffer?.resize(8 * capacity)
+    this.views()
+    this.margin?.fill(Number.NaN, previous)
+  }
+
+  setMargin(i: number, margin: number): void {
+    if (this.marginBuffer === undefined) {
+      this.marginBuffer = resizable(8, this.maxRows)
+      this.marginBuffer.resize(8 * this.capacity)
+      this.views()
+      this.margin?.fill(Number.NaN)
+    }
+    ;(this.margin as Float64Array)[i] = margin
+  }
+
+  /**
+   * Empties the columns and returns their memory to the system: here, or, given `release`, wherever it
+   * takes the buffers to (returning a few hundred megabytes takes the kernel a noticeable while).
+   */
+  clear(release?: (buffers: ArrayBuffer[]) => void): void {
+    const buffers = [this.customerBuffer, this.dateBuffer, this.amountBuffer]
+    if (this.marginBuffer !== undefined) buffers.push(this.marginBuffer)
+    if (release === undefined) {
+      for (const buffer of buffers) buffer.resize(0)
+    } else {
+      release(buffers)
+      this.customerBuffer = resizable(4, this.maxRows)
+      this.dateBuffer = resizable(4, this.maxRows)
+      this.amountBuffer = resizable(8, this.maxRows)
+    }
+    this.marginBuffer = undefined
+    this.count = 0
+    this.capacity = 0
+    this.views()
+  }
+
+  /** Moves the columns to buffers that may grow to `maxRows`, for inputs beyond the first reservation. */
+  private reserve(maxRows: number): void {
+    const move = (from: ArrayBuffer, bytes: number) => {
+      const to = resizable(bytes, maxRows)
+      to.resize(from.byteLength)
+      new Uint8Array(to).set(new Uint8Array(from))
+      from.resize(0)
+      return to
+    }
+    this.maxRows = maxRows
+    this.customerBuffer = move(this.customerBuffer, 4)
+    this.dateBuffer = move(this.dateBuffer, 4)
+    this.amountBuffer = move(this.amountBuffer, 8)
+    if (this.marginBuffer !== undefined) this.marginBuffer = move(this.marginBuffer, 8)
+  }
+
+  private views(): void {
+    this.customer = new Int32Array(this.customerBuffer, 0, this.capacity)
+    this.date = new Int32Array(this.dateBuffer, 0, this.capacity)
+    this.amount = new Float64Array(this.amountBuffer, 0, this.capacity)
+    this.margin =
+      this.marginBuffer === undefined ? undefined : new Float64Array(this.marginBuffer, 0, this.capacity)
+  }
+}
+
+/** Rows of the first reservation of address space (not memory): 128 MB for a column of doubles. */
+const INITIAL_MAX_ROWS = 1 << 24
+const MIN_ROWS = 1 << 12
+
+function resizable(bytesPerRow: number, maxRows: number): ArrayBuffer {
+  return new ArrayBuffer(0, { maxByteLength: bytesPerRow * maxRows })
+}
+
+/** Grouped rows live on shared memory, so that worker threads can read them without a copy. */
+function sharedInt32(size: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * size))
+}
+
+/**
+ * Strings numbered 0, 1, 2, ... in order of first appearance, in an open-addressing table. At a million
+ * keys a lookup is bound by memory latency (a Map takes several times longer), so each slot holds the
+ * key itself where it is short: 16 bytes = the number + 1 (0 when empty) and 12 bytes of key (the length
+ * and up to 11 Latin-1 code units). A longer key is held as a marker with its length and a 32-bit hash,
+ * and compared in full only when those match. `keys` and `touch` let a caller compute the keys of a
+ * batch and load their slots before interning them, so that the cache misses overlap.
+ */
+class StringIndex {
+  readonly values: string[] = []
+  /** 4 words a slot: number + 1, then the three key words. */
+  private table = new Int32Array(4 << 10)
+  private mask = (1 << 10) - 1
+
+  get size(): number {
+    return this.values.length
+  }
+
+  intern(value: string): number {
+    keyOf(value, SCRATCH_KEY, 0)
+    return this.internKey(value, SCRATCH_KEY, 0)
+  }
+
+  /** Loads the first slot of each key (3 words at `keys[3 k]`), so that `internKey` then hits the cache. */
+  touch(keys: Int32Array, count: number): number {
+    const { table, mask } = this
+    let sum = 0
+    for (let k = 0; k < count * 3; k += 3) {
+      sum += table[
+        (mix(keys[k] as number, keys[k + 1] as number, keys[k + 2] as number) & mask) << 2
+      ] as number
+    }
+    return sum
+  }
+
+  /** Interns `value` whose key words `keyOf` wrote at `keys[at]`. */
+  internKey(value: string, keys: Int32Array, at: number): number {
+    const k0 = keys[at] as number
+    const k1 = keys[at + 1] as number
+    const k2 = keys[at + 2] as number
+    const { table, mask } = this
+    let slot = mix(k0, k1, k2) & mask
+    for (;;) {
+      const i = slot << 2
+      const entry = table[i] as number
+      if (entry === 0) break
+      if (
+        table[i + 1] === k0 &&
+        table[i + 2] === k1 &&
+        table[i + 3] === k2 &&
+        ((k0 & 0xff) !== LONG_KEY || this.values[entry - 1] === value)
+      ) {
+        return entry - 1
+      }
+      slot = (slot + 1) & mask
+    }
+    const id = this.values.length
+    this.values.push(value)
+    const i = slot << 2
+    table[i] = id + 1
+    table[i + 1] = k0
+    table[i + 2] = k1
+    table[i + 3] = k2
+    if (this.values.length * 2 > mask + 1) this.grow()
+    return id
   }
 
   private grow(): void {
-    const size = this.customer.length * 2
-    this.customer = resize(this.customer, size)
-    this.day = resize(this.day, size)
-    this.amount = resize(this.amount, size)
-    this.margin = resize(this.margin, size)
+    const old = this.table
+    this.table = new Int32Array(old.length * 2)
+    this.mask = (this.mask << 1) | 1
+    const { table, mask } = this
+    for (let i = 0; i < old.length; i += 4) {
+      if (old[i] === 0) continue
+      let slot = mix(old[i + 1] as number, old[i + 2] as number, old[i + 3] as number) & mask
+      while (table[slot << 2] !== 0) slot = (slot + 1) & mask
+      table.set(old.subarray(i, i + 4), slot << 2)
+    }
   }
 }
 
-function intern(index: Map<string, number>, list: string[], value: string): number {
-  let i = index.get(value)
-  if (i === undefined) {
-    i = list.length
-    index.set(value, i)
-    list.push(value)
+const SCRATCH_KEY = new Int32Array(3)
+
+/**
+ * Writes the 3 key words of `value` at `keys[at]`: the length and Latin-1 code units packed into bytes,
+ * or, for a longer key or other code units, a marker with the length, and a 32-bit hash.
+ */
+function keyOf(value: string, keys: Int32Array, at: number): void {
+  const length = value.length
+  if (length <= 11) {
+    let k0 = length
+    let k1 = 0
+    let k2 = 0
+    let latin1 = true
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i)
+      if (c > 0xff) {
+        latin1 = false
+        break
+      }
+      const p = i + 1
+      if (p < 4) k0 |= c << (p * 8)
+      else if (p < 8) k1 |= c << ((p - 4) * 8)
+      else k2 |= c << ((p - 8) * 8)
+    }
+    if (latin1) {
+      keys[at] = k0
+      keys[at + 1] = k1
+      keys[at + 2] = k2
+      return
+    }
   }
-  return i
+  keys[at] = LONG_KEY | (length << 8)
+  keys[at + 1] = hash32(value)
+  keys[at + 2] = 0
 }
 
-function resize<T extends Int32Array | Float64Array>(array: T, size: number): T {
-  const bigger = new (array.constructor as new (size: number) => T)(size)
-  bigger.set(array)
-  return bigger
+/** Marker in the low byte of the first word of a key held by length and hash (a short key has 11 at most). */
+const LONG_KEY = 0xff
+
+function mix(k0: number, k1: number, k2: number): number {
+  let h = Math.imul(k0 ^ (k0 >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ k1 ^ (h >>> 13), 0xc2b2ae35)
+  h = Math.imul(h ^ k2 ^ (h >>> 16), 0x85ebca6b)
+  return h ^ (h >>> 13)
+}
+
+/** FNV-1a of the UTF-16 code units. */
+function hash32(value: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193)
+  return h | 0
 }
 
 /** An open-addressing set of 64-bit string hashes (two 32-bit halves), for de-duplicating ids. */

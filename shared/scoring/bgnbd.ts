@@ -45,44 +45,108 @@ export type FitOptions = MinimizeOptions & {
 /** Groups customers with identical (x, t_x, T); t_x is ignored (set to 0) where x = 0. */
 export function groupPatterns(customers: Iterable<RecencyFrequency>): BgNbdPattern[] {
   const list = Array.isArray(customers) ? (customers as readonly RecencyFrequency[]) : [...customers]
-  // Index the few distinct T and t_x values first, so the pattern key is one small integer.
-  const tIndex = new Map<number, number>()
-  const txIndex = new Map<number, number>()
-  const tOf = new Int32Array(list.length)
-  const txOf = new Int32Array(list.length)
-  list.forEach(({ x, tx, T }, i) => {
-    tOf[i] = indexOf(tIndex, T)
-    txOf[i] = indexOf(txIndex, x === 0 ? 0 : tx)
-  })
-  const nTx = txIndex.size
-  // Per x, T and t_x make one exact integer key (below n^2, so exact up to ~9e7 customers).
-  const byX = new Map<number, Map<number, number>>()
-  const first: number[] = []
-  const weights: number[] = []
-  list.forEach(({ x }, i) => {
-    let patternOf = byX.get(x)
-    if (patternOf === undefined) {
-      patternOf = new Map()
-      byX.set(x, patternOf)
+  return groupPatternColumns(
+    Float64Array.from(list, (c) => c.x),
+    Float64Array.from(list, (c) => c.tx),
+    Float64Array.from(list, (c) => c.T),
+  )
+}
+
+/**
+ * `groupPatterns` of customers given as columns (customer i has x[i], tx[i], T[i]): patterns in order of
+ * first appearance, each with the x of its first customer. The distinct x, T and t_x values are numbered
+ * first (a data set has few), so a pattern's key is three small integers in an open-addressing table.
+ */
+export function groupPatternColumns(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+): BgNbdPattern[] {
+  const n = x.length
+  if (tx.length !== n || T.length !== n) throw new RangeError('x, tx and T must have the same length')
+  const xIndex = new ValueIndex()
+  const tIndex = new ValueIndex()
+  const txIndex = new ValueIndex()
+  // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most half full. Sized
+  // for half as many patterns as customers, which saves growing it step by step.
+  let slotMask = (1 << 10) - 1
+  while (slotMask < n && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
+  let slots = new Int32Array(4 * (slotMask + 1))
+  const patterns: { x: number; tx: number; T: number; weight: number }[] = []
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number
+    const k0 = xIndex.of(xi)
+    const k1 = tIndex.of(T[i] as number)
+    const k2 = txIndex.of(xi === 0 ? 0 : (tx[i] as number))
+    let slot = patternHash(k0, k1, k2) & slotMask
+    for (;;) {
+      const at = slot << 2
+      const entry = slots[at] as number
+      if (entry === 0) {
+        slots[at] = patterns.length + 1
+        slots[at + 1] = k0
+        slots[at + 2] = k1
+        slots[at + 3] = k2
+        patterns.push({
+          x: xi,
+          tx: txIndex.values[k2] as number,
+          T: tIndex.values[k1] as number,
+          weight: 1,
+        })
+        break
+      }
+      if (slots[at + 1] === k0 && slots[at + 2] === k1 && slots[at + 3] === k2) {
+        ;(patterns[entry - 1] as { weight: number }).weight++
+        break
+      }
+      slot = (slot + 1) & slotMask
     }
-    const key = (tOf[i] ?? 0) * nTx + (txOf[i] ?? 0)
-    const p = patternOf.get(key)
-    if (p === undefined) {
-      patternOf.set(key, weights.length)
-      first.push(i)
-      weights.push(1)
+    if (2 * patterns.length > slotMask) {
+      const bigger = new Int32Array(slots.length * 2)
+      slotMask = (slotMask << 1) | 1
+      for (let at = 0; at < slots.length; at += 4) {
+        if (slots[at] === 0) continue
+        let s =
+          patternHash(slots[at + 1] as number, slots[at + 2] as number, slots[at + 3] as number) & slotMask
+        while (bigger[s << 2] !== 0) s = (s + 1) & slotMask
+        bigger.set(slots.subarray(at, at + 4), s << 2)
+      }
+      slots = bigger
+    }
+  }
+  return patterns
+}
+
+/**
+ * Numbers the distinct values 0, 1, 2, ... in order of first appearance, as a Map keyed by them would
+ * (-0 is +0, NaN is one value), with small whole numbers (days, counts) looked up in an array.
+ */
+class ValueIndex {
+  readonly values: number[] = []
+  private readonly small = new Int32Array(1 << 16)
+  private readonly other = new Map<number, number>()
+
+  of(value: number): number {
+    if (value >= 0 && value < 1 << 16 && Number.isInteger(value)) {
+      const known = this.small[value] as number
+      if (known > 0) return known - 1
+      this.small[value] = this.values.length + 1
     } else {
-      weights[p] = (weights[p] ?? 0) + 1
+      const known = this.other.get(value)
+      if (known !== undefined) return known
+      this.other.set(value, this.values.length)
     }
-  })
-  const Ts = [...tIndex.keys()]
-  const txs = [...txIndex.keys()]
-  return first.map((i, p) => ({
-    x: list[i]?.x ?? 0,
-    tx: txs[txOf[i] ?? 0] ?? 0,
-    T: Ts[tOf[i] ?? 0] ?? 0,
-    weight: weights[p] ?? 0,
-  }))
+    // A Map key -0 reads back as +0.
+    this.values.push(value === 0 ? 0 : value)
+    return this.values.length - 1
+  }
+}
+
+function patternHash(k0: number, k1: number, k2: number): number {
+  let h = Math.imul(k0, 0x9e3779b1) ^ Math.imul(k1, 0x85ebca6b) ^ Math.imul(k2, 0xc2b2ae35)
+  h ^= h >>> 15
+  h = Math.imul(h, 0x2c1b3c6d)
+  return h ^ (h >>> 12)
 }
 
 /** Total log-likelihood of the patterns (weighted by their counts). */

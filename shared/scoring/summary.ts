@@ -311,3 +311,208 @@ function dayNumber(date: string): number {
   const [, y, m, d] = match
   return Date.UTC(Number(y), Number(m) - 1, Number(d)) / MS_PER_DAY
 }
+
+/** Rows of many customers in columns, for `ColumnSummariser`. */
+export type SummaryColumns = {
+  /** Per row, an index into the `dayOf` table given with the columns. */
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  /** Per row, the row's own margin; NaN where it has none. Undefined when no row has one. */
+  readonly margin: Float64Array | undefined
+}
+
+/** What `ColumnSummariser.summarise` finds for one customer: the fields of a CustomerSummary. */
+export type ColumnSummary = {
+  occasions: number
+  x: number
+  tx: number
+  T: number
+  zbar: number
+  totalSpend: number
+  averageSpend: number
+  totalMargin: number
+  recencyDays: number
+  ignoredRefunds: number
+  /** Rows (column indexes) whose dates are the first and the last purchase. */
+  firstRow: number
+  lastRow: number
+}
+
+/**
+ * `summariseCustomer` for rows held in columns: the same rules and the same floating-point operations
+ * in the same order, so the same figures to the last bit (a property test compares the two), without an
+ * object per row. One instance summarises any number of customers, reusing its scratch arrays.
+ * Transaction ids are not looked at: the caller keeps each id once (RowStore does, across customers).
+ */
+export class ColumnSummariser {
+  readonly asOfDay: number
+  private readonly unitDays: number
+  private readonly marginRate: number
+  private day = new Float64Array(64)
+  private amount = new Float64Array(64)
+  private margin = new Float64Array(64)
+  private row = new Int32Array(64)
+  private order = new Int32Array(64)
+  /** The summary of the last customer `summarise` found an occasion for. */
+  readonly result: ColumnSummary = {
+    occasions: 0,
+    x: 0,
+    tx: 0,
+    T: 0,
+    zbar: 0,
+    totalSpend: 0,
+    averageSpend: 0,
+    totalMargin: 0,
+    recencyDays: 0,
+    ignoredRefunds: 0,
+    firstRow: 0,
+    lastRow: 0,
+  }
+
+  constructor(options: SummaryOptions) {
+    const resolved = resolve(options)
+    this.asOfDay = resolved.asOfDay
+    this.unitDays = resolved.unitDays
+    this.marginRate = resolved.marginRate
+  }
+
+  /** The day number the rules give a YYYY-MM-DD date, for the `dayOf` table. */
+  dayOf(date: string): number {
+    return dayNumber(date)
+  }
+
+  /**
+   * Summarises rows `from` to `to - 1` of the columns, where `dayOf[columns.date[k]]` is the day number of
+   * row k. False when they hold no occasion by the as-of day (then `result` is left as it was).
+   */
+  summarise(columns: SummaryColumns, dayOf: ArrayLike<number>, from: number, to: number): boolean {
+    if (to - from > this.row.length) this.grow(to - from)
+    const { asOfDay, marginRate, day, amount, margin, row } = this
+    const margins = columns.margin
+    let n = 0
+    let ordered = true
+    for (let k = from; k < to; k++) {
+      const d = dayOf[columns.date[k] as number] as number
+      if (d > asOfDay) continue
+      const a = columns.amount[k] as number
+      const own = margins === undefined ? Number.NaN : (margins[k] as number)
+      const m = Number.isNaN(own) ? a * marginRate : own
+      day[n] = d
+      amount[n] = a
+      margin[n] = m
+      row[n] = k
+      if (n > 0 && ordered && this.compare(n - 1, n) > 0) ordered = false
+      n++
+    }
+    const order = this.order
+    for (let i = 0; i < n; i++) order[i] = i
+    // Amount and margin order within a day make the floating-point sums independent of row order.
+    if (!ordered) this.sort(n)
+
+    let occasions = 0
+    let firstValue = 0
+    let latestValue = 0
+    let repeatSpend = 0
+    let firstRow = -1
+    let lastRow = -1
+    let firstDay = 0
+    let lastDay = 0
+    let totalMargin = 0
+    let ignoredRefunds = 0
+    let dayValue = 0
+    let dayMargin = 0
+    let dayPurchase = false
+    let dayRefunds = 0
+    for (let i = 0; i < n; i++) {
+      const r = order[i] as number
+      const d = day[r] as number
+      const a = amount[r] as number
+      dayValue += a
+      dayMargin += margin[r] as number
+      if (a >= 0) dayPurchase = true
+      else dayRefunds++
+      if (i + 1 < n && day[order[i + 1] as number] === d) continue
+      // Last row of its day: the day is a purchase occasion, or its refunds go to the latest one.
+      if (dayPurchase) {
+        // The latest occasion's value is final once the next occasion starts.
+        if (occasions === 1) firstValue = latestValue
+        else if (occasions > 1) repeatSpend += latestValue
+        latestValue = dayValue
+        occasions++
+        if (firstRow < 0) {
+          firstRow = row[r] as number
+          firstDay = d
+        }
+        lastRow = row[r] as number
+        lastDay = d
+        totalMargin += dayMargin
+      } else if (occasions > 0) {
+        latestValue += dayValue
+        totalMargin += dayMargin
+      } else {
+        ignoredRefunds += dayRefunds
+      }
+      dayValue = 0
+      dayMargin = 0
+      dayPurchase = false
+      dayRefunds = 0
+    }
+    if (occasions === 0) return false
+    if (occasions === 1) firstValue = latestValue
+    else repeatSpend += latestValue
+
+    const { result, unitDays } = this
+    const x = occasions - 1
+    const totalSpend = firstValue + repeatSpend
+    result.occasions = occasions
+    result.x = x
+    result.tx = (lastDay - firstDay) / unitDays
+    result.T = (asOfDay - firstDay) / unitDays
+    result.zbar = x > 0 ? repeatSpend / x : 0
+    result.totalSpend = totalSpend
+    result.averageSpend = totalSpend / occasions
+    result.totalMargin = totalMargin
+    result.recencyDays = asOfDay - lastDay
+    result.ignoredRefunds = ignoredRefunds
+    result.firstRow = firstRow
+    result.lastRow = lastRow
+    return true
+  }
+
+  /** compareRows on scratch rows i and j. */
+  private compare(i: number, j: number): number {
+    return (
+      (this.day[i] as number) - (this.day[j] as number) ||
+      (this.amount[i] as number) - (this.amount[j] as number) ||
+      (this.margin[i] as number) - (this.margin[j] as number)
+    )
+  }
+
+  /** Stable sort of `order[0..n)` by compareRows: insertion sort for the usual few rows. */
+  private sort(n: number): void {
+    const order = this.order
+    if (n > 32) {
+      const sorted = Array.from(order.subarray(0, n)).sort((i, j) => this.compare(i, j))
+      order.set(sorted)
+      return
+    }
+    for (let i = 1; i < n; i++) {
+      const item = order[i] as number
+      let j = i - 1
+      while (j >= 0 && this.compare(order[j] as number, item) > 0) {
+        order[j + 1] = order[j] as number
+        j--
+      }
+      order[j + 1] = item
+    }
+  }
+
+  private grow(rows: number): void {
+    const size = Math.max(rows, this.row.length * 2)
+    this.day = new Float64Array(size)
+    this.amount = new Float64Array(size)
+    this.margin = new Float64Array(size)
+    this.row = new Int32Array(size)
+    this.order = new Int32Array(size)
+  }
+}

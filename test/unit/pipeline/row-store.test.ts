@@ -56,3 +56,90 @@ describe('the columnar row store', () => {
     expect([...big.byCustomer()].every(([, rows]) => rows.length === 200)).toBe(true)
   })
 })
+
+/** What the store should hold: each customer's rows in the order added, a repeated transaction id dropped. */
+function naive(rows: readonly Transaction[]) {
+  const seen = new Set<string>()
+  const groups = new Map<string, { date: string; amount: number; margin?: number }[]>()
+  let duplicates = 0
+  for (const { customerId, date, amount, margin, transactionId } of rows) {
+    if (transactionId !== undefined) {
+      if (seen.has(transactionId)) {
+        duplicates++
+        continue
+      }
+      seen.add(transactionId)
+    }
+    const group = groups.get(customerId) ?? []
+    groups.set(customerId, group)
+    group.push(margin === undefined ? { date, amount } : { date, amount, margin })
+  }
+  return { groups: [...groups], duplicates }
+}
+
+describe('the store in columns', () => {
+  const ids = fc.constantFrom(
+    'a',
+    'b',
+    'C0000001',
+    'C0000010',
+    'exactly11ch',
+    'twelve-chars',
+    'a-rather-long-customer-id@example.com',
+    'ünïcode',
+    '顧客-1',
+  )
+  const row = fc.record(
+    {
+      customerId: ids,
+      date: fc.constantFrom('2026-01-01', '2026-02-01', '2026-02-02', '2026-03-01'),
+      amount: fc.oneof(
+        fc.integer({ min: -500, max: 5000 }).map((c) => c / 100),
+        fc.constantFrom(0, -0),
+      ),
+      margin: fc.integer({ min: -100, max: 900 }).map((c) => c / 100),
+      transactionId: fc.integer({ min: 0, max: 300 }).map((t) => `t${t}`),
+    },
+    { requiredKeys: ['customerId', 'date', 'amount'] },
+  )
+
+  it('hands out exactly the rows added, grouped by customer, through add, addAll and regrouping', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 300 }), fc.array(row, { maxLength: 100 }), (first, later) => {
+        const store = new RowStore()
+        store.addAll(first.slice(0, 150))
+        for (const r of first.slice(150)) store.add(r)
+        const once = naive(first)
+        expect([...store.byCustomer()]).toEqual(once.groups)
+        expect(store.duplicates).toBe(once.duplicates)
+        store.addAll(later)
+        const both = naive([...first, ...later])
+        expect([...store.byCustomer()]).toEqual(both.groups)
+        expect(store.rows).toBe(both.groups.reduce((n, [, rows]) => n + rows.length, 0))
+        expect(store.customers).toBe(both.groups.length)
+      }),
+    )
+  })
+
+  it('keeps the columns consistent beyond the first allocations, with margins on some rows only', () => {
+    const store = new RowStore()
+    const rows: Transaction[] = []
+    for (let i = 0; i < 70_000; i++) {
+      const r: Transaction = {
+        customerId: `c${(i * 7919) % 30_011}`,
+        date: `2026-0${1 + (i % 9)}-1${i % 10}`,
+        amount: (i % 1000) / 100,
+        ...(i % 3 === 0 && i > 60_000 ? { margin: i / 1000 } : {}),
+      }
+      rows.push(r)
+    }
+    store.addAll(rows.slice(0, 50_000))
+    const grouped = store.grouped()
+    expect(grouped.margin).toBeUndefined()
+    store.addAll(rows.slice(50_000))
+    const again = store.grouped()
+    expect(again.margin).toBeDefined()
+    expect([...store.byCustomer()]).toEqual(naive(rows).groups)
+    expect(again.start[again.customers]).toBe(70_000)
+  })
+})

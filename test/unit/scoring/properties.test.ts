@@ -129,7 +129,11 @@ const scoreAll = (rows: readonly Transaction[]) => {
   const observedMean = customers.reduce((sum, c) => sum + c.averageSpend, 0) / customers.length
   const scores = customers.map((c) => {
     const modelled = spend === undefined ? Number.NaN : expectedSpend(spend, c.x, c.zbar)
-    const spendPerOccasion = Number.isFinite(modelled) ? modelled : spend === undefined ? c.averageSpend : observedMean
+    const spendPerOccasion = Number.isFinite(modelled)
+      ? modelled
+      : spend === undefined
+        ? c.averageSpend
+        : observedMean
     return customerLifetimeValue(bgnbd, c, spendPerOccasion, {
       months: 12,
       monthLength: monthLength('weeks'),
