@@ -23,10 +23,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import type { Construct } from 'constructs'
 import { isTimeZone } from '../shared/config.ts'
+import { errorBody } from '../shared/http/errors.ts'
 import {
   API_ROUTES,
   APP_NAME,
   dataBucketName,
+  EXPORTS,
   FUNCTIONS,
   type FunctionName,
   type FunctionSpec,
@@ -42,12 +44,29 @@ import { NightlyRun, nightlySchedule } from './nightly.ts'
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Exports are re-creatable on demand, so they are kept only long enough to be downloaded. */
-const EXPORT_EXPIRY = Duration.days(7)
+const EXPORT_EXPIRY = Duration.days(EXPORTS.retentionDays)
 /** Overwritten and deleted objects stay recoverable this long (curated shards are rewritten nightly). */
 const NONCURRENT_VERSION_EXPIRY = Duration.days(30)
 const ACCESS_LOG_EXPIRY = Duration.days(90)
 /** Short: a lone upload should not wait, but a burst of uploads should arrive as one batch. */
 const INGEST_MAX_BATCHING_WINDOW = Duration.seconds(5)
+/**
+ * Errors API Gateway answers itself, each with the code its JSON body carries (the status stays the
+ * type's own). The default 4XX and 5XX responses cover the types not listed.
+ */
+const GATEWAY_ERRORS: readonly [apigw.ResponseType, string][] = [
+  [apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 'unauthorized'],
+  [apigw.ResponseType.ACCESS_DENIED, 'unauthorized'],
+  [apigw.ResponseType.INVALID_SIGNATURE, 'unauthorized'],
+  [apigw.ResponseType.EXPIRED_TOKEN, 'unauthorized'],
+  [apigw.ResponseType.THROTTLED, 'throttled'],
+  [apigw.ResponseType.REQUEST_TOO_LARGE, 'payload_too_large'],
+  [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'bad_request'],
+  [apigw.ResponseType.BAD_REQUEST_BODY, 'bad_request'],
+  [apigw.ResponseType.DEFAULT_4XX, 'bad_request'],
+  [apigw.ResponseType.DEFAULT_5XX, 'internal_error'],
+]
+
 /** Callers are back-office services and analysts, not the public; this caps a runaway client. */
 const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const
 
@@ -194,7 +213,9 @@ export class ScoringStack extends Stack {
       (name, spec) =>
         new HouseFunction(this, constructId(name), { spec, projectRoot: PROJECT_ROOT, environment }),
     )
-    const { ingest, getCustomer, getCustomerHistory, getRun, nightly } = this.functions
+    const { ingest, getCustomer, getCustomerHistory, getRun, nightly, getSegments, scoreCustomer } =
+      this.functions
+    const { exportWorker, getExport } = this.functions
 
     ingest.function.addEventSource(
       new SqsEventSource(this.ingestQueue, {
@@ -220,6 +241,30 @@ export class ScoringStack extends Stack {
     // The run record and the CURRENT pointer, then the run's report from S3.
     this.table.grant(getRun, 'dynamodb:GetItem')
     this.grantObjects(getRun, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.runs] }])
+    // The CURRENT pointer and its run record, then the run's report.
+    this.table.grant(getSegments, 'dynamodb:GetItem')
+    this.grantObjects(getSegments, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.runs] }])
+    // The CURRENT pointer and the run record holding the fitted model; the scoring configuration.
+    this.table.grant(scoreCustomer, 'dynamodb:GetItem')
+    this.grantObjects(scoreCustomer, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.config] }])
+    // Without a configuration file S3 must answer 404 (defaults apply), not 403: that takes ListBucket.
+    scoreCustomer.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.dataBucket.bucketArn] }),
+    )
+    // Export jobs: the worker takes a queued job (UpdateItem), reads the run's score files and
+    // streams the export to exports/ in parts; a failed upload aborts its parts.
+    this.table.grant(exportWorker, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+    this.grantObjects(exportWorker, [
+      { actions: ['s3:GetObject'], prefixes: [PREFIXES.runs] },
+      { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], prefixes: [PREFIXES.exports] },
+    ])
+    // A failed export is recorded as failed and the job is never taken twice, so a retry of the
+    // asynchronous invocation could only repeat the error.
+    exportWorker.function.configureAsyncInvoke({ retryAttempts: 0 })
+    // The job item; GetObject only so that its presigned download links are valid.
+    this.table.grant(getExport, 'dynamodb:GetItem')
+    this.grantObjects(getExport, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.exports] }])
+    // The openapi function serves a document built from its own code: no grant at all.
 
     // Every step of the nightly run: reads curated shards and the scoring configuration; writes and
     // reads back its own files under runs/ (summaries, scores, served records, report).
@@ -389,12 +434,19 @@ export class ScoringStack extends Stack {
       }
       const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1])
       const method = api.root.resourceForPath(route.path).addMethod(route.method, integration, {
-        authorizationType: apigw.AuthorizationType.IAM,
+        authorizationType: route.public ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM,
         requestValidator: validator,
         requestParameters: Object.fromEntries(
           pathParameters.map((name) => [`method.request.path.${name}`, true]),
         ),
       })
+      if (route.public) {
+        const reason =
+          'The API description (GET /openapi.json) is public on purpose so that clients and tools can read it before they hold credentials; it is generated from the code and carries no customer data.'
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason })
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason })
+        continue
+      }
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:
@@ -402,12 +454,51 @@ export class ScoringStack extends Stack {
       })
     }
 
+    this.addErrorResponses(api)
+
     Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
         'No WAF web ACL: every method requires IAM authorisation and the stage is throttled; a web ACL can be associated later if the API is opened to browsers.',
     })
     return api
+  }
+
+  /**
+   * API Gateway answers some requests itself, before any function runs; those answers get the API's
+   * JSON error shape too. A signed request to a path without a route reaches a catch-all method that
+   * answers 404 without a function (unsigned requests are refused before routing, as for any path).
+   */
+  private addErrorResponses(api: apigw.RestApi): void {
+    for (const [type, code] of GATEWAY_ERRORS) {
+      api.addGatewayResponse(`${type.responseType}Response`, {
+        type,
+        templates: {
+          'application/json': `{"error": {"code": "${code}", "message": $context.error.messageString, "details": null}}`,
+        },
+      })
+    }
+    const notFound = new apigw.MockIntegration({
+      requestTemplates: { 'application/json': '{"statusCode": 404}' },
+      passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+      integrationResponses: [
+        {
+          statusCode: '404',
+          responseTemplates: {
+            'application/json': JSON.stringify(errorBody('route_not_found', 'no route for this path')),
+          },
+        },
+      ],
+    })
+    const catchAll = api.root.addResource('{proxy+}').addMethod('ANY', notFound, {
+      authorizationType: apigw.AuthorizationType.IAM,
+      methodResponses: [{ statusCode: '404' }],
+    })
+    Validations.of(catchAll).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'The catch-all method only answers 404 for paths without a route; it requires SigV4 (AWS_IAM) authorisation like every route, so an unsigned caller learns nothing about which paths exist.',
+    })
   }
 
   /**

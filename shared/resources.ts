@@ -31,6 +31,13 @@ export const PREFIXES = {
   config: 'config/',
 } as const
 
+/** Export files and their job items expire together; download links are short-lived. */
+export const EXPORTS = {
+  retentionDays: 7,
+  /** A presigned download link is valid this long, and created anew on every GET of a ready export. */
+  urlExpirySeconds: 15 * 60,
+} as const
+
 /** The data bucket's name: S3 names are global, so deployed buckets carry account and region. */
 export const dataBucketName = (suffix: string): string => `${APP_NAME}-data-${suffix}`
 
@@ -83,6 +90,37 @@ export const FUNCTIONS = {
     timeoutSeconds: 900,
     description: 'Runs one step of the nightly scoring run (plan, summarise, fit, score, finalise, fail)',
   },
+  getSegments: {
+    entry: 'functions/get-segments/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: "Returns the current run's counts and value shares by segment, from its report",
+  },
+  scoreCustomer: {
+    entry: 'functions/score-customer/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    description: "Scores one customer from posted transactions with the current run's model, storing nothing",
+  },
+  exportWorker: {
+    entry: 'functions/export-worker/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    description:
+      "Writes one export file from the run's score files (invoked asynchronously by POST /exports)",
+  },
+  getExport: {
+    entry: 'functions/get-export/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: "Returns an export job's status and, once ready, a download link",
+  },
+  openapi: {
+    entry: 'functions/openapi/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Returns the OpenAPI document of the API',
+  },
 } as const satisfies Record<string, FunctionSpec>
 
 export type FunctionName = keyof typeof FUNCTIONS
@@ -92,6 +130,8 @@ export interface RouteSpec {
   /** API Gateway resource path, with {param} placeholders. */
   readonly path: string
   readonly function: FunctionName
+  /** Answered without authorisation (IAM on AWS, the bearer token locally). Only for documentation. */
+  readonly public?: boolean
 }
 
 export const API_ROUTES: readonly RouteSpec[] = [
@@ -99,4 +139,8 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/customers/{customerId}/history', function: 'getCustomerHistory' },
   { method: 'GET', path: '/runs/latest', function: 'getRun' },
   { method: 'GET', path: '/runs/{runId}', function: 'getRun' },
+  { method: 'GET', path: '/segments', function: 'getSegments' },
+  { method: 'POST', path: '/score', function: 'scoreCustomer' },
+  { method: 'GET', path: '/exports/{exportId}', function: 'getExport' },
+  { method: 'GET', path: '/openapi.json', function: 'openapi', public: true },
 ]

@@ -10,7 +10,10 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
 export interface ApiServerOptions {
   readonly routes: readonly RouteSpec[]
   readonly handlers: Readonly<Record<string, ApiHandler>>
-  /** Stands in for IAM authorization: requests must carry "Authorization: Bearer <token>". */
+  /**
+   * Stands in for IAM authorization: requests must carry "Authorization: Bearer <token>", except on
+   * routes marked public.
+   */
   readonly token: string
   readonly stage?: string
   /** Local-only operations ("POST /local/nightly"), behind the same token; not part of the API. */
@@ -52,7 +55,7 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (!route) {
       return send(res, 405, errorBody('method_not_allowed', `${method} is not allowed on ${url.pathname}`))
     }
-    if (!authorized(req.headers.authorization)) {
+    if (!route.spec.public && !authorized(req.headers.authorization)) {
       return send(res, 401, errorBody('unauthorized', 'missing or invalid bearer token'))
     }
     const pathParameters = extractParameters(route, url.pathname)

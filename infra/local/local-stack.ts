@@ -12,6 +12,7 @@ import { createClients } from '../../shared/storage/clients.ts'
 import { type ApiHandler, createApiServer } from './api-server.ts'
 import { type Engines, startEngines } from './engines.ts'
 import { lambdaContext } from './lambda-context.ts'
+import { type AsyncInvoke, createLambdaEndpoint } from './lambda-endpoint.ts'
 import { LocalQueue } from './local-queue.ts'
 import { type RunnerOptions, runNightly } from './nightly-runner.ts'
 import { toS3Notification } from './s3-bridge.ts'
@@ -33,15 +34,29 @@ export interface LocalStack {
   readonly apiUrl: string
   readonly dynamoEndpoint: string
   readonly s3Endpoint: string
+  /** The local Lambda API (asynchronous Invoke only), where functions start other functions. */
+  readonly lambdaEndpoint: string
   readonly bucket: string
   readonly table: string
   readonly queue: LocalQueue
   /** Runs the nightly scoring run in process (the same steps and handler as the state machine). */
   runNightly(asOf?: string, options?: RunnerOptions): Promise<RunPlan>
-  /** Resolves once every upload event so far has been ingested (or dead-lettered). */
+  /**
+   * Invokes a function in process as Lambda's InvocationType Event does: it returns at once, the
+   * function runs afterwards, and an error is logged, not thrown to the caller.
+   */
+  invokeAsync(name: AsyncFunctionName, event: unknown): void
+  /**
+   * Resolves once every upload event so far has been ingested (or dead-lettered) and every
+   * asynchronous invocation has ended.
+   */
   idle(): Promise<void>
   close(): Promise<void>
 }
+
+/** Functions invoked asynchronously by another function, not by a route, queue or state machine. */
+export const ASYNC_FUNCTIONS = ['exportWorker'] as const
+export type AsyncFunctionName = (typeof ASYNC_FUNCTIONS)[number]
 
 const REGION = 'us-east-1'
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -56,8 +71,12 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined)
   const engines = await startEngines(options)
+  // Bound once the handlers are loaded; the endpoint must be listening before they read its address.
+  let invokeByName: AsyncInvoke = () => false
+  const lambda = createLambdaEndpoint((name, event) => invokeByName(name, event))
+  const lambdaAddress = await listen(lambda, 0)
   try {
-    configureEnvironment(engines, options)
+    configureEnvironment(engines, options, `http://127.0.0.1:${lambdaAddress.port}`)
     await provision(engines)
     const handlers = await loadHandlers()
     const queue = new LocalQueue({
@@ -87,6 +106,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         )
       running = next
       return next
+    }
+    const invocations = new Set<Promise<void>>()
+    const invokeAsync = (name: AsyncFunctionName, event: unknown): void => {
+      const invocation = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(async () => {
+          await handlers.async[name](event, lambdaContext(name, FUNCTIONS[name].timeoutSeconds))
+        })
+        .catch((error: unknown) =>
+          log(`${name} invocation failed: ${error instanceof Error ? error.message : 'unknown error'}`),
+        )
+        .finally(() => invocations.delete(invocation))
+      invocations.add(invocation)
+    }
+    invokeByName = (name, event) => {
+      const known = ASYNC_FUNCTIONS.find((candidate) => candidate === name)
+      if (known) invokeAsync(known, event)
+      return known !== undefined
     }
     const api = createApiServer({
       routes: API_ROUTES,
@@ -118,23 +154,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       table: TABLE.name,
       queue,
       runNightly: runNightlyOnce,
-      idle: () => queue.drained(),
+      invokeAsync,
+      lambdaEndpoint: `http://127.0.0.1:${lambdaAddress.port}`,
+      async idle() {
+        await queue.drained()
+        while (invocations.size > 0) await Promise.all(invocations)
+      },
       async close() {
         await new Promise<void>((resolve) => {
           api.close(() => resolve())
           api.closeAllConnections()
         })
+        await new Promise<void>((resolve) => {
+          lambda.close(() => resolve())
+          lambda.closeAllConnections()
+        })
         await engines.close()
       },
     }
   } catch (error) {
+    lambda.close()
     await engines.close()
     throw error
   }
 }
 
 /** The functions read the same variables as on AWS, plus the local endpoints. */
-function configureEnvironment(engines: Engines, options: LocalStackOptions): void {
+function configureEnvironment(engines: Engines, options: LocalStackOptions, lambdaEndpoint: string): void {
   Object.assign(process.env, {
     TABLE_NAME: TABLE.name,
     DATA_BUCKET: LOCAL_BUCKET,
@@ -142,6 +188,9 @@ function configureEnvironment(engines: Engines, options: LocalStackOptions): voi
     BUSINESS_TIME_ZONE: options.timeZone ?? 'UTC',
     DYNAMODB_ENDPOINT: engines.dynamoEndpoint,
     S3_ENDPOINT: engines.s3Endpoint,
+    LAMBDA_ENDPOINT: lambdaEndpoint,
+    // On AWS the stack sets the worker's deployed name; locally the endpoint knows functions by key.
+    EXPORT_WORKER_FUNCTION: 'exportWorker' satisfies AsyncFunctionName,
     AWS_REGION: REGION,
     // s3rver accepts only its own key pair; real credentials must never reach the local engines.
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -198,6 +247,10 @@ interface LoadedHandlers {
   readonly ingest: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>
   readonly nightly: (event: NightlyEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>
   readonly api: Record<string, ApiHandler>
+  readonly async: Record<
+    AsyncFunctionName,
+    (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>
+  >
 }
 
 /** Imports the real handler modules after the environment is set, as a Lambda cold start would. */
@@ -212,7 +265,10 @@ async function loadHandlers(): Promise<LoadedHandlers> {
   )
   const api: Record<string, ApiHandler> = {}
   for (const route of API_ROUTES) api[route.function] = modules[route.function].handler
-  return { ingest: modules.ingest.handler, nightly: modules.nightly.handler, api }
+  const async = Object.fromEntries(
+    ASYNC_FUNCTIONS.map((name) => [name, modules[name].handler]),
+  ) as LoadedHandlers['async']
+  return { ingest: modules.ingest.handler, nightly: modules.nightly.handler, api, async }
 }
 
 function listen(server: Server, port: number): Promise<AddressInfo> {

@@ -37,6 +37,12 @@ export class CustomerNotFoundError extends NotFoundError {
   }
 }
 
+export class PayloadTooLargeError extends HttpError {
+  constructor(limitBytes: number) {
+    super(413, 'payload_too_large', `the request body exceeds ${limitBytes / 1024} KB`, { limitBytes })
+  }
+}
+
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details: unknown }
 }

@@ -45,6 +45,18 @@ function statementsOf(name: keyof typeof FUNCTIONS): Statement[] {
   return roleStatements(template, logicalId(stack.functions[name].role))
 }
 
+const tableArn = () => JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
+
+/** A function's grants beyond logs and traces, as sorted `action resource` lines (bucket ARNs by suffix). */
+function grantsOf(name: keyof typeof FUNCTIONS): string[] {
+  return statementsOf(name)
+    .filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
+    .flatMap((s) =>
+      s.actions.flatMap((action) => s.resources.map((r) => `${action} ${dataBucketSuffix(stack, r) ?? r}`)),
+    )
+    .sort()
+}
+
 /** The folder of the cloud assembly that holds a function's bundled code. */
 function assetDirOf(fn: HouseFunction): string {
   const code: unknown = template.toJSON().Resources[logicalId(fn.function)].Properties.Code
@@ -318,6 +330,47 @@ describe('functions', () => {
     )
   })
 
+  it('lets get-segments read run records and run reports under runs/, and nothing else', () => {
+    expect(grantsOf('getSegments')).toEqual(
+      [`dynamodb:GetItem ${tableArn()}`, `s3:GetObject ${PREFIXES.runs}*`].sort(),
+    )
+  })
+
+  it('lets score-customer read run records and the scoring configuration, and store nothing', () => {
+    expect(grantsOf('scoreCustomer')).toEqual(
+      [`dynamodb:GetItem ${tableArn()}`, `s3:GetObject ${PREFIXES.config}*`, 's3:ListBucket '].sort(),
+    )
+  })
+
+  it('lets the export worker take jobs, read run files and write export files, and nothing else', () => {
+    expect(grantsOf('exportWorker')).toEqual(
+      [
+        `dynamodb:GetItem ${tableArn()}`,
+        `dynamodb:UpdateItem ${tableArn()}`,
+        `s3:GetObject ${PREFIXES.runs}*`,
+        `s3:PutObject ${PREFIXES.exports}*`,
+        `s3:AbortMultipartUpload ${PREFIXES.exports}*`,
+      ].sort(),
+    )
+  })
+
+  it('does not retry a failed export invocation, which the job already records as failed', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack.functions.exportWorker.function) },
+      MaximumRetryAttempts: 0,
+    })
+  })
+
+  it('lets get-export read export jobs and sign downloads of export files, and nothing else', () => {
+    expect(grantsOf('getExport')).toEqual(
+      [`dynamodb:GetItem ${tableArn()}`, `s3:GetObject ${PREFIXES.exports}*`].sort(),
+    )
+  })
+
+  it('gives the openapi function no permission beyond its logs and traces', () => {
+    expect(grantsOf('openapi')).toEqual([])
+  })
+
   it('gives ingest exactly the item actions of its ledger and score store: no Scan, no DeleteItem', () => {
     const dynamo = statementsOf('ingest').flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')))
     expect(dynamo.sort()).toEqual([
@@ -367,20 +420,76 @@ describe('functions', () => {
 })
 
 describe('API', () => {
-  it('has a method for every route of shared/resources.ts, each requiring IAM authorisation', () => {
-    const methods = template.findResources('AWS::ApiGateway::Method')
+  it('has a method for every route of shared/resources.ts, each requiring IAM authorisation unless public', () => {
+    const methods = template.findResources('AWS::ApiGateway::Method', {
+      Properties: { HttpMethod: Match.not('ANY') },
+    })
     const authorizations = Object.values(methods).map((m) =>
       isRecord(m.Properties) ? m.Properties.AuthorizationType : undefined,
     )
     expect(authorizations).toHaveLength(API_ROUTES.length)
-    expect(new Set(authorizations)).toEqual(new Set(['AWS_IAM']))
+    expect(authorizations.filter((a) => a === 'AWS_IAM')).toHaveLength(
+      API_ROUTES.filter((route) => !route.public).length,
+    )
+  })
+
+  it('leaves only the API description open to unauthenticated callers', () => {
+    expect(API_ROUTES.filter((route) => route.public).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /openapi.json',
+    ])
+    const open = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+      (m) => isRecord(m.Properties) && m.Properties.AuthorizationType !== 'AWS_IAM',
+    )
+    expect(open.map((m) => m.Properties)).toEqual([
+      expect.objectContaining({ HttpMethod: 'GET', AuthorizationType: 'NONE' }),
+    ])
+  })
+
+  it('answers a signed request to a path without a route with 404 route_not_found, without a function', () => {
+    const catchAll = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'ANY' } })
+    expect(Object.values(catchAll).map((m) => m.Properties)).toEqual([
+      expect.objectContaining({
+        AuthorizationType: 'AWS_IAM',
+        Integration: expect.objectContaining({
+          Type: 'MOCK',
+          IntegrationResponses: [
+            expect.objectContaining({
+              StatusCode: '404',
+              ResponseTemplates: { 'application/json': expect.stringContaining('"code":"route_not_found"') },
+            }),
+          ],
+        }),
+      }),
+    ])
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' })
+  })
+
+  it("gives the errors API Gateway answers itself the API's JSON error shape", () => {
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map(
+      (r) => r.Properties,
+    )
+    for (const [type, code] of [
+      ['MISSING_AUTHENTICATION_TOKEN', 'unauthorized'],
+      ['THROTTLED', 'throttled'],
+      ['REQUEST_TOO_LARGE', 'payload_too_large'],
+      ['DEFAULT_4XX', 'bad_request'],
+      ['DEFAULT_5XX', 'internal_error'],
+    ]) {
+      const response = responses.find((r) => r.ResponseType === type)
+      const body = String(response?.ResponseTemplates?.['application/json'])
+      expect(body, type).toContain(`"code": "${code}"`)
+      // A sample message where API Gateway puts its own (already quoted) text: the body is JSON.
+      expect(JSON.parse(body.replace('$context.error.messageString', '"a message"'))).toEqual({
+        error: { code, message: 'a message', details: null },
+      })
+    }
   })
 
   it('validates request parameters and proxies each route to its function', () => {
     for (const route of API_ROUTES) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: route.method,
-        AuthorizationType: 'AWS_IAM',
+        AuthorizationType: route.public ? 'NONE' : 'AWS_IAM',
         RequestValidatorId: Match.anyValue(),
         Integration: {
           Type: 'AWS_PROXY',

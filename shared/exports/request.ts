@@ -1,0 +1,81 @@
+import { z } from 'zod'
+import { SCORE_FIELDS, type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
+import { RFM_SEGMENT_MEANING, type RfmSegment } from '../segments/rfm.ts'
+
+type ScoreField = keyof ScoreRecord
+
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+const RFM_SEGMENTS = Object.keys(RFM_SEGMENT_MEANING) as [RfmSegment, ...RfmSegment[]]
+
+const oneOrMore = <T extends z.ZodType>(item: T) =>
+  z.array(item).min(1).meta({ description: 'Records whose value is one of these' })
+
+const RangeSchema = z
+  .object({ min: z.number().optional(), max: z.number().optional() })
+  .strict()
+  .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, {
+    message: 'min must not exceed max',
+  })
+  .meta({ description: 'Inclusive bounds; either may be left out' })
+
+/** Which records an export holds: every given condition must hold; an empty filter keeps every record. */
+export const ExportFilterSchema = z
+  .object({
+    tier: oneOrMore(ScoreRecordSchema.shape.tier).optional(),
+    quadrant: oneOrMore(ScoreRecordSchema.shape.quadrant).optional(),
+    rfmSegment: oneOrMore(z.enum(RFM_SEGMENTS)).optional(),
+    pattern: oneOrMore(ScoreRecordSchema.shape.pattern).optional(),
+    decision: oneOrMore(ScoreRecordSchema.shape.decision).optional(),
+    netValue: RangeSchema.optional(),
+    churnRisk: RangeSchema.optional(),
+    recency: RangeSchema.optional(),
+  })
+  .strict()
+
+export type ExportFilter = z.infer<typeof ExportFilterSchema>
+
+export const ScoreFieldSchema = z.enum(SCORE_FIELDS as [ScoreField, ...ScoreField[]])
+
+export const ExportRequestSchema = z
+  .object({
+    filter: ExportFilterSchema.default({}),
+    fields: z
+      .array(ScoreFieldSchema)
+      .min(1)
+      .refine((fields) => new Set(fields).size === fields.length, { message: 'fields must not repeat' })
+      .optional()
+      .meta({ description: 'Columns (CSV) or properties (JSON lines), in this order; default every field' }),
+    format: z.enum(EXPORT_FORMATS),
+    gzip: z.boolean().default(false),
+  })
+  .strict()
+
+export type ExportRequest = z.infer<typeof ExportRequestSchema>
+
+/** The filter as one predicate, its lists turned into sets once. */
+export function recordFilter(filter: ExportFilter): (record: ScoreRecord) => boolean {
+  const checks: ((record: ScoreRecord) => boolean)[] = []
+  for (const field of ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'] as const) {
+    const allowed = filter[field]
+    if (allowed) {
+      const set = new Set<string>(allowed)
+      checks.push((record) => set.has(record[field]))
+    }
+  }
+  for (const field of ['netValue', 'churnRisk', 'recency'] as const) {
+    const range = filter[field]
+    if (range) {
+      const min = range.min ?? Number.NEGATIVE_INFINITY
+      const max = range.max ?? Number.POSITIVE_INFINITY
+      checks.push((record) => record[field] >= min && record[field] <= max)
+    }
+  }
+  return (record) => checks.every((check) => check(record))
+}
+
+/** exports/<exportId>.csv, .jsonl, .csv.gz or .jsonl.gz */
+export function exportKey(exportsPrefix: string, exportId: string, request: ExportRequest): string {
+  return `${exportsPrefix}${exportId}.${request.format}${request.gzip ? '.gz' : ''}`
+}
