@@ -141,9 +141,13 @@ export function fitSpend(table: FitColumns): PopulationModel['gammaGamma'] {
     }
   }
   const gg = repeat.length > 0 ? fitGammaGamma(repeat) : unfittedSpendModel(table.averageSpend)
+  const modelled = populationMeanSpend(gg)
   return {
     ...gg,
-    populationMeanSpend: populationMeanSpend(gg),
+    // A degenerate fit (q <= 1, seen on a handful of customers) has no population mean: use the
+    // observed mean occasion value, so customers without repeat history still get a finite spend.
+    populationMeanSpend:
+      Number.isFinite(modelled) && modelled >= 0 ? modelled : observedMean(table.averageSpend),
     // frequencySpendCorrelation(repeat), without preparing the customers a second time.
     frequencySpendCorrelation:
       repeat.length > 2 ? finiteOr0(pearsonCorrelation(Float64Array.from(xs), Float64Array.from(zbars))) : 0,
@@ -202,6 +206,12 @@ export function assembleModel(
  * Without repeat customers there is nothing to fit spend on: every customer is expected to spend the
  * population's mean occasion value (p = 1, q = 2, v = mean gives v p / (q - 1) = mean), flagged unconverged.
  */
+function observedMean(averageSpend: Float64Array): number {
+  let sum = 0
+  for (let i = 0; i < averageSpend.length; i++) sum += averageSpend[i] as number
+  return averageSpend.length > 0 ? Math.max(sum / averageSpend.length, 0) : 0
+}
+
 function unfittedSpendModel(averageSpend: Float64Array): GammaGammaFit {
   let sum = 0
   for (let i = 0; i < averageSpend.length; i++) sum += averageSpend[i] as number
@@ -333,7 +343,7 @@ interface CustomerValue {
  */
 class ValueModel {
   private readonly params: BgNbdParams
-  private readonly spend: GammaGammaFit
+  private readonly spend: GammaGammaFit & { readonly populationMeanSpend: number }
   private readonly months: number
   private readonly monthLength: number
   private readonly discounts: Float64Array
@@ -342,7 +352,11 @@ class ValueModel {
   private readonly retentionPerMonth: number
   private readonly cache = new PairCache<readonly [purchases: number, discounted: number]>()
 
-  constructor(params: BgNbdParams, spend: GammaGammaFit, config: ScoringConfig) {
+  constructor(
+    params: BgNbdParams,
+    spend: GammaGammaFit & { readonly populationMeanSpend: number },
+    config: ScoringConfig,
+  ) {
     this.params = params
     this.spend = spend
     this.months = Math.max(1, Math.round(config.horizonDays / (365.25 / 12)))
@@ -377,7 +391,8 @@ class ValueModel {
   private ofFigures(x: number, tx: number, T: number, zbar: number): CustomerValue {
     const alive = pAlive(this.params, x, tx, T)
     const [purchases, discounted] = this.ifAlive(x, T)
-    const spend = expectedSpend(this.spend, x, zbar)
+    const modelled = expectedSpend(this.spend, x, zbar)
+    const spend = Number.isFinite(modelled) ? modelled : this.spend.populationMeanSpend
     const clv = alive * discounted * spend * this.marginRate
     const retentionCost = alive * this.retentionPerMonth * this.annuity
     return {

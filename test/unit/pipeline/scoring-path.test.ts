@@ -115,3 +115,35 @@ describe('the sample file', () => {
     expect(readFileSync(SAMPLE, 'utf8').trim().split('\n')).toHaveLength(6920)
   })
 })
+
+describe('degenerate populations', () => {
+  it('gives finite, valid records when the spend fit has no population mean (q <= 1)', () => {
+    const rows = [
+      { customerId: 'c0', date: '2025-01-02', amount: 0.06 },
+      { customerId: 'c1', date: '2025-01-02', amount: 0 },
+      { customerId: 'c1', date: '2025-01-03', amount: 0.01 },
+      { customerId: 'c0', date: '2025-01-01', amount: 0 },
+      { customerId: 'c7', date: '2025-01-01', amount: 0 },
+      { customerId: 'c1', date: '2025-01-01', amount: 0 },
+    ]
+    const store = new RowStore()
+    for (const row of rows) store.add(row)
+    const config = parseScoringConfig({ timeUnit: 'weeks', marginRate: 0.3, retentionCostPerYear: 12 })
+    const { model, records } = scorePopulation(
+      customerInputs(store, '2025-12-31', config),
+      config,
+      '2025-12-31',
+      {
+        runId: 't',
+      },
+    )
+    expect(Number.isFinite(model.gammaGamma.populationMeanSpend)).toBe(true)
+    for (const record of records) expect(() => ScoreRecordSchema.parse(record)).not.toThrow()
+    for (const record of [
+      ...scorePopulation(customerInputs(store, '2025-12-31', config), config, '2025-12-31', { runId: 't' })
+        .records,
+    ]) {
+      expect(Number.isFinite(record.clv) && Number.isFinite(record.netValue)).toBe(true)
+    }
+  })
+})
