@@ -1,6 +1,6 @@
 import middy from '@middy/core'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda'
-import { z } from 'zod'
+import { RunPathSchema } from '../../shared/api/schemas.ts'
 import { loadConfig } from '../../shared/config.ts'
 import { jsonErrors, jsonResponse, pathParameters } from '../../shared/http/api.ts'
 import { NotFoundError } from '../../shared/http/errors.ts'
@@ -15,14 +15,14 @@ const { s3, dynamo } = createClients(config)
 const runs = dynamoRunStore(dynamo, config.tableName)
 const objects = s3ObjectStore(s3, config.bucket)
 
-const Path = z.object({ runId: z.string().regex(/^[\w.-]{1,64}$/, 'must be a run id such as 2026-11-23') })
-
 /** GET /runs/latest (the run being served) and GET /runs/{runId}: the run record with its report. */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
   .use(jsonErrors(logger))
   .handler(async (event) => {
     const runId =
-      event.resource === '/runs/latest' ? await runs.currentRunId() : pathParameters(event, Path).runId
+      event.resource === '/runs/latest'
+        ? await runs.currentRunId()
+        : pathParameters(event, RunPathSchema).runId
     const run = runId ? await runs.getRun(runId) : undefined
     if (!run) {
       throw new NotFoundError('run_not_found', runId ? 'no run with this id' : 'no run has finished yet', {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RunIdSchema } from '../domain/run-id.ts'
 import { ScoreRecordSchema } from '../domain/score-record.ts'
 import { CustomerIdSchema } from '../domain/transaction.ts'
 import { EXPORT_FORMATS, ExportRequestSchema } from '../exports/request.ts'
@@ -19,7 +20,6 @@ export const ErrorBodySchema = z.object({
   }),
 })
 
-export const RunIdSchema = z.string().regex(/^[\w.-]{1,64}$/, 'must be a run id such as 2026-11-23')
 
 export const CustomerPathSchema = z.object({ customerId: CustomerIdSchema })
 export const RunPathSchema = z.object({ runId: RunIdSchema })

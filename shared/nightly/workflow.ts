@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RunIdSchema } from '../domain/run-id.ts'
 
 /**
  * The nightly run, declared once: the CDK stack builds the Step Functions state machine from these
@@ -40,7 +41,7 @@ export const TASK_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2 }
 
 export type NightlyStep = (typeof NIGHTLY_STEPS)[number]['step'] | typeof NIGHTLY_FAILURE_STATE.step
 
-const RunRef = { runId: z.string().regex(/^[\w.-]{1,64}$/), asOf: z.iso.date() }
+const RunRef = { runId: RunIdSchema, asOf: z.iso.date() }
 
 /** The event each step's Lambda receives (the state machine's Payload, or the local runner's call). */
 export const NightlyEventSchema = z.discriminatedUnion('step', [
