@@ -20,7 +20,6 @@ export const ErrorBodySchema = z.object({
   }),
 })
 
-
 export const CustomerPathSchema = z.object({ customerId: CustomerIdSchema })
 export const RunPathSchema = z.object({ runId: RunIdSchema })
 export const HistoryQuerySchema = z
