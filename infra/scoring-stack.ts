@@ -215,7 +215,7 @@ export class ScoringStack extends Stack {
     )
     const { ingest, getCustomer, getCustomerHistory, getRun, nightly, getSegments, scoreCustomer } =
       this.functions
-    const { exportWorker, getExport } = this.functions
+    const { exportWorker, createExport, getExport } = this.functions
 
     ingest.function.addEventSource(
       new SqsEventSource(this.ingestQueue, {
@@ -261,6 +261,16 @@ export class ScoringStack extends Stack {
     // A failed export is recorded as failed and the job is never taken twice, so a retry of the
     // asynchronous invocation could only repeat the error.
     exportWorker.function.configureAsyncInvoke({ retryAttempts: 0 })
+    // POST /exports: reads the CURRENT pointer and its run record, puts the queued job item (and
+    // marks it failed if the worker cannot be started), then invokes the worker and nothing else.
+    this.table.grant(createExport, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')
+    createExport.function.addEnvironment('EXPORT_WORKER_FUNCTION', exportWorker.function.functionName)
+    createExport.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [exportWorker.function.functionArn],
+      }),
+    )
     // The job item; GetObject only so that its presigned download links are valid.
     this.table.grant(getExport, 'dynamodb:GetItem')
     this.grantObjects(getExport, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.exports] }])

@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   /** Local engines only: endpoints of dynalite and s3rver. Unset on AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   S3_ENDPOINT: z.url().optional(),
+  /** Local only: the Lambda API endpoint where functions start other functions. Unset on AWS. */
+  LAMBDA_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
 })
 
@@ -25,6 +27,7 @@ export type AppConfig = {
   readonly timeZone: string
   readonly dynamoEndpoint: string | undefined
   readonly s3Endpoint: string | undefined
+  readonly lambdaEndpoint: string | undefined
   readonly region: string
 }
 
@@ -46,8 +49,21 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     timeZone: e.BUSINESS_TIME_ZONE,
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
     s3Endpoint: e.S3_ENDPOINT,
+    lambdaEndpoint: e.LAMBDA_ENDPOINT,
     region: e.AWS_REGION,
   }
+}
+
+/**
+ * A variable that only some functions read (the name of a function they start, for example),
+ * checked at cold start like the rest of the environment.
+ */
+export function requiredSetting(env: Record<string, string | undefined>, name: string): string {
+  const value = env[name]
+  if (value === undefined || value.length === 0) {
+    throw new ConfigError(`invalid environment: ${name}: required`)
+  }
+  return value
 }
 
 export function isTimeZone(zone: string): boolean {

@@ -109,6 +109,12 @@ export const FUNCTIONS = {
     description:
       "Writes one export file from the run's score files (invoked asynchronously by POST /exports)",
   },
+  createExport: {
+    entry: 'functions/create-export/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Records a queued export job of the current run and starts the export worker',
+  },
   getExport: {
     entry: 'functions/get-export/handler.ts',
     memoryMb: 256,
@@ -141,6 +147,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/runs/{runId}', function: 'getRun' },
   { method: 'GET', path: '/segments', function: 'getSegments' },
   { method: 'POST', path: '/score', function: 'scoreCustomer' },
+  { method: 'POST', path: '/exports', function: 'createExport' },
   { method: 'GET', path: '/exports/{exportId}', function: 'getExport' },
   { method: 'GET', path: '/openapi.json', function: 'openapi', public: true },
 ]

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { LambdaClient } from '@aws-sdk/client-lambda'
 import { S3Client } from '@aws-sdk/client-s3'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { AppConfig } from '../config.ts'
@@ -31,4 +32,12 @@ export function createClients(config: Pick<AppConfig, 'region' | 's3Endpoint' | 
     { marshallOptions: { removeUndefinedValues: true } },
   )
   return { s3, dynamo }
+}
+
+/** For functions that start other functions; locally the endpoint is the local Lambda API. */
+export function createLambdaClient(config: Pick<AppConfig, 'region' | 'lambdaEndpoint'>): LambdaClient {
+  return new LambdaClient({
+    region: config.region,
+    ...(config.lambdaEndpoint && { endpoint: config.lambdaEndpoint }),
+  })
 }

@@ -57,6 +57,21 @@ function grantsOf(name: keyof typeof FUNCTIONS): string[] {
     .sort()
 }
 
+/**
+ * A function's environment as the stack sets it, each value CloudFormation resolves at deploy time
+ * (a table name, a function name) replaced by a stand-in of the same kind.
+ */
+function deployedEnvironment(fn: HouseFunction): Record<string, string> {
+  const environment: unknown = template.toJSON().Resources[logicalId(fn.function)].Properties.Environment
+  const variables = isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {}
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : `resolved-${name}`,
+    ]),
+  )
+}
+
 /** The folder of the cloud assembly that holds a function's bundled code. */
 function assetDirOf(fn: HouseFunction): string {
   const code: unknown = template.toJSON().Resources[logicalId(fn.function)].Properties.Code
@@ -284,7 +299,7 @@ describe('functions', () => {
         ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler)"],
         {
           cwd: assetDirOf(fn),
-          env: { ...process.env, TABLE_NAME: 'table', DATA_BUCKET: 'bucket', AWS_REGION: 'eu-west-1' },
+          env: { ...process.env, ...deployedEnvironment(fn), AWS_REGION: 'eu-west-1' },
           encoding: 'utf8',
         },
       )
@@ -358,6 +373,29 @@ describe('functions', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: logicalId(stack.functions.exportWorker.function) },
       MaximumRetryAttempts: 0,
+    })
+  })
+
+  it('lets create-export read the current run, record jobs and invoke the export worker, and nothing else', () => {
+    const worker = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions.exportWorker.function), 'Arn'] })
+    expect(grantsOf('createExport')).toEqual(
+      [
+        `dynamodb:GetItem ${tableArn()}`,
+        `dynamodb:PutItem ${tableArn()}`,
+        `dynamodb:UpdateItem ${tableArn()}`,
+        `lambda:InvokeFunction ${worker}`,
+      ].sort(),
+    )
+  })
+
+  it('tells create-export the deployed name of the export worker', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: FUNCTIONS.createExport.description,
+      Environment: {
+        Variables: Match.objectLike({
+          EXPORT_WORKER_FUNCTION: { Ref: logicalId(stack.functions.exportWorker.function) },
+        }),
+      },
     })
   })
 

@@ -5,13 +5,14 @@ import { gunzipSync } from 'node:zlib'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shiftSampleDates } from '../../infra/local/sample.ts'
+import { ExportCreatedSchema, MAX_EXPORT_BODY_BYTES } from '../../shared/api/schemas.ts'
 import { addDays } from '../../shared/domain/dates.ts'
 import { type ScoreRecord, ScoreRecordSchema } from '../../shared/domain/score-record.ts'
 import { ExportRequestSchema } from '../../shared/exports/request.ts'
 import { EXPORTS } from '../../shared/resources.ts'
 import { dynamoExportStore } from '../../shared/storage/dynamo-export-store.ts'
-import { download, exportOf, scoreLines } from './support/exports.ts'
-import { request } from './support/http.ts'
+import { download, exportOf, pollExport, scoreLines } from './support/exports.ts'
+import { post, request } from './support/http.ts'
 import { startTestStack, type TestStack } from './support/stack.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
@@ -153,6 +154,73 @@ describe('the local Lambda API', () => {
     expect(unknown.status).toBe(404)
     expect(unknown.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException')
     expect((await invoke('exportWorker', {}, 'RequestResponse')).status).toBe(400)
+  })
+})
+
+describe('POST /exports', () => {
+  it('answers 202 with a queued job of the run being served, before the export is written', async () => {
+    const created = await post(t, '/exports', { filter: { decision: ['invest'] }, format: 'jsonl' })
+    expect(created).toMatchObject({ status: 202, body: { status: 'queued' } })
+    const { exportId } = ExportCreatedSchema.parse(created.body)
+    const job = await pollExport(t, exportId)
+    expect(job).toMatchObject({
+      exportId,
+      status: 'ready',
+      runId: RUN_DAY,
+      rows: records.filter((r) => r.decision === 'invest').length,
+    })
+  })
+
+  it('answers 400 naming each field of a bad filter, field list or format', async () => {
+    const bad = await post(t, '/exports', {
+      filter: { tier: ['gold'], churnRisk: { min: 0.9, max: 0.1 } },
+      fields: ['customerId', 'password'],
+      format: 'xlsx',
+    })
+    expect(bad.status).toBe(400)
+    const { error } = bad.body as { error: { code: string; details: { field: string }[] } }
+    expect(error.code).toBe('bad_request')
+    expect(error.details.map((d) => d.field).sort()).toEqual(
+      ['fields[1]', 'filter.churnRisk', 'filter.tier[0]', 'format'].sort(),
+    )
+  })
+
+  it('answers 400 for an unknown field, at the top or inside the filter', async () => {
+    const unknown = await post(t, '/exports', { format: 'csv', colour: 'red', filter: { country: ['DE'] } })
+    expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } })
+    const details = (unknown.body as { error: { details: { field: string; problem: string }[] } }).error
+      .details
+    expect(details).toEqual(
+      expect.arrayContaining([
+        { field: 'colour', problem: 'is not a known field' },
+        { field: 'filter.country', problem: 'is not a known field' },
+      ]),
+    )
+  })
+
+  it('answers 400 for malformed JSON and for no body at all', async () => {
+    const headers = { 'content-type': 'application/json' }
+    expect(await request(t, 'POST', '/exports', { raw: '{"format": "csv",', headers })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'the request body is not valid JSON' } },
+    })
+    expect(await request(t, 'POST', '/exports', { headers })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'the request has no body' } },
+    })
+  })
+
+  it(`answers 413 payload_too_large for a body over ${MAX_EXPORT_BODY_BYTES / 1024} KB`, async () => {
+    const body = { format: 'csv', filter: {}, padding: 'x'.repeat(MAX_EXPORT_BODY_BYTES) }
+    expect(await post(t, '/exports', body)).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    })
+  })
+
+  it('requires the bearer token', async () => {
+    const response = await request(t, 'POST', '/exports', { body: { format: 'csv' }, token: null })
+    expect(response).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } })
   })
 })
 

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shiftSampleDates } from '../../infra/local/sample.ts'
 import { jsonSchemaOf } from '../../shared/api/openapi.ts'
 import {
+  ExportCreatedSchema,
+  ExportRequestSchema,
   ExportResponseSchema,
   MAX_SCORE_BODY_BYTES,
   ScoreRecordSchema,
@@ -13,11 +14,7 @@ import {
 } from '../../shared/api/schemas.ts'
 import { addDays } from '../../shared/domain/dates.ts'
 import type { ScoreRecord } from '../../shared/domain/score-record.ts'
-import { createExport } from '../../shared/exports/create-export.ts'
-import { ExportRequestSchema } from '../../shared/exports/request.ts'
 import { API_ROUTES } from '../../shared/resources.ts'
-import { dynamoExportStore } from '../../shared/storage/dynamo-export-store.ts'
-import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { post, request } from './support/http.ts'
 import { startTestStack, type TestStack } from './support/stack.ts'
 
@@ -83,15 +80,11 @@ describe('before the first nightly run', () => {
     })
   })
 
-  it('refuses to create an export while no nightly run is served', async () => {
-    const create = createExport(ExportRequestSchema.parse({ format: 'csv' }), {
-      runs: dynamoRunStore(t.dynamo, t.stack.table),
-      store: dynamoExportStore(t.dynamo, t.stack.table),
-      launch: async () => undefined,
-      newId: randomUUID,
-      now: () => new Date(),
+  it('answers POST /exports with 404 run_not_found while no nightly run is served', async () => {
+    expect(await post(t, '/exports', { format: 'csv' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'run_not_found', details: { runId: null } } },
     })
-    await expect(create).rejects.toMatchObject({ status: 404, code: 'run_not_found' })
   })
 
   it('still answers GET /segments with 404 once ingest has scored an upload without a nightly run', async () => {
@@ -325,6 +318,12 @@ describe('GET /openapi.json', () => {
       jsonSchemaOf(ScoreRequestSchema, 'input'),
     )
     expect(responseSchema(doc.paths['/score']?.post, 200)).toEqual(jsonSchemaOf(ScoreRecordSchema, 'output'))
+    expect(doc.paths['/exports']?.post?.requestBody?.content['application/json'].schema).toEqual(
+      jsonSchemaOf(ExportRequestSchema, 'input'),
+    )
+    expect(responseSchema(doc.paths['/exports']?.post, 202)).toEqual(
+      jsonSchemaOf(ExportCreatedSchema, 'output'),
+    )
     expect(responseSchema(doc.paths['/exports/{exportId}']?.get, 200)).toEqual(
       jsonSchemaOf(ExportResponseSchema, 'output'),
     )

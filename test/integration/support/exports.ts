@@ -1,31 +1,41 @@
-import { randomUUID } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import type { ExportResponse } from '../../../shared/api/schemas.ts'
-import { createExport } from '../../../shared/exports/create-export.ts'
-import { ExportRequestSchema } from '../../../shared/exports/request.ts'
-import { dynamoExportStore } from '../../../shared/storage/dynamo-export-store.ts'
+import {
+  ExportCreatedSchema,
+  type ExportResponse,
+  ExportResponseSchema,
+} from '../../../shared/api/schemas.ts'
 import { dynamoRunStore } from '../../../shared/storage/dynamo-run-store.ts'
 import { request } from './http.ts'
 import type { TestStack } from './stack.ts'
 
+/** The longest a test waits for an export to be ready; the sample's exports take well under a second. */
+const READY_TIMEOUT_MS = 30_000
+
 /**
- * Creates an export of the current run as POST /exports does (the create-export use case: a queued
- * job item, then an asynchronous invocation of the worker), waits for the worker and returns
- * GET /exports/{exportId}.
+ * Creates an export as a client does: POST /exports (202 with a queued job), then GET
+ * /exports/{exportId} until the job is ready or failed.
  */
 export async function exportOf(t: TestStack, body: unknown): Promise<ExportResponse> {
-  const { exportId } = await createExport(ExportRequestSchema.parse(body), {
-    runs: dynamoRunStore(t.dynamo, t.stack.table),
-    store: dynamoExportStore(t.dynamo, t.stack.table),
-    launch: async (id) => t.stack.invokeAsync('exportWorker', { exportId: id }),
-    newId: randomUUID,
-    now: () => new Date(),
-  })
-  await t.stack.idle()
-  const { status, body: job } = await request(t, 'GET', `/exports/${exportId}`)
-  if (status !== 200) throw new Error(`GET /exports/${exportId} answered ${status}`)
-  return job as ExportResponse
+  const created = await request(t, 'POST', '/exports', { body })
+  if (created.status !== 202) {
+    throw new Error(`POST /exports answered ${created.status}: ${JSON.stringify(created.body)}`)
+  }
+  const { exportId } = ExportCreatedSchema.parse(created.body)
+  return pollExport(t, exportId)
+}
+
+/** GET /exports/{exportId} every 50 ms until its status is final. */
+export async function pollExport(t: TestStack, exportId: string): Promise<ExportResponse> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  for (;;) {
+    const { status, body } = await request(t, 'GET', `/exports/${exportId}`)
+    if (status !== 200) throw new Error(`GET /exports/${exportId} answered ${status}`)
+    const job = ExportResponseSchema.parse(body)
+    if (job.status === 'ready' || job.status === 'failed') return job
+    if (Date.now() > deadline) throw new Error(`export ${exportId} still ${job.status} after 30 s`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /** Downloads a ready export through its presigned link, without any credentials. */
