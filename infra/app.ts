@@ -6,7 +6,9 @@ const app = new App()
 
 /**
  * Optional deploy-time settings: `npx cdk deploy -c businessTimeZone=Europe/Berlin -c shardCount=32`,
- * `-c nightlyHour=3 -c nightlyTimeZone=Europe/Berlin -c nightlyDeadlineHours=4` for the nightly run.
+ * `-c nightlyHour=3 -c nightlyTimeZone=Europe/Berlin -c nightlyDeadlineHours=4` for the nightly run,
+ * `-c apiClients='[{"name": "crm", "rateLimit": 10, "burstLimit": 20, "requestsPerDay": 50000}]'`
+ * (or an `apiClients` array in cdk.json) for the API's callers and their limits.
  */
 function context(key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(key)
@@ -28,6 +30,7 @@ new ScoringStack(app, 'CustomerScoring', {
   nightlyHour: numberContext('nightlyHour'),
   nightlyTimeZone: context('nightlyTimeZone'),
   nightlyDeadlineHours: numberContext('nightlyDeadlineHours'),
+  apiClients: app.node.tryGetContext('apiClients') ?? undefined,
 })
 
 addNagChecks(app)

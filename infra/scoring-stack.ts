@@ -36,6 +36,7 @@ import {
   PREFIXES,
   TABLE,
 } from '../shared/resources.ts'
+import { API_THROTTLE, type ApiClient, DEFAULT_API_CLIENTS, parseApiClients } from './api-clients.ts'
 import { HouseFunction } from './house-function.ts'
 import { wildcardResourceFinding } from './nag.ts'
 import { NightlyRun, nightlySchedule } from './nightly.ts'
@@ -45,6 +46,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Exports are re-creatable on demand, so they are kept only long enough to be downloaded. */
 const EXPORT_EXPIRY = Duration.days(EXPORTS.retentionDays)
+const EXPORT_NONCURRENT_EXPIRY = Duration.days(1)
 /** Overwritten and deleted objects stay recoverable this long (curated shards are rewritten nightly). */
 const NONCURRENT_VERSION_EXPIRY = Duration.days(30)
 const ACCESS_LOG_EXPIRY = Duration.days(90)
@@ -60,15 +62,14 @@ const GATEWAY_ERRORS: readonly [apigw.ResponseType, string][] = [
   [apigw.ResponseType.INVALID_SIGNATURE, 'unauthorized'],
   [apigw.ResponseType.EXPIRED_TOKEN, 'unauthorized'],
   [apigw.ResponseType.THROTTLED, 'throttled'],
+  [apigw.ResponseType.QUOTA_EXCEEDED, 'quota_exceeded'],
+  [apigw.ResponseType.INVALID_API_KEY, 'unauthorized'],
   [apigw.ResponseType.REQUEST_TOO_LARGE, 'payload_too_large'],
   [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'bad_request'],
   [apigw.ResponseType.BAD_REQUEST_BODY, 'bad_request'],
   [apigw.ResponseType.DEFAULT_4XX, 'bad_request'],
   [apigw.ResponseType.DEFAULT_5XX, 'internal_error'],
 ]
-
-/** Callers are back-office services and analysts, not the public; this caps a runaway client. */
-const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const
 
 export interface ScoringStackProps extends StackProps {
   /**
@@ -86,6 +87,11 @@ export interface ScoringStackProps extends StackProps {
   readonly nightlyTimeZone?: string
   /** Hours after its start by which the nightly run must have succeeded, or an alarm fires. Default 6. */
   readonly nightlyDeadlineHours?: number
+  /**
+   * The API's callers, each with its own API key and usage plan (throttle and daily quota); the
+   * `apiClients` context, validated. Default one client, `back-office`, with the default limits.
+   */
+  readonly apiClients?: unknown
 }
 
 /** One object grant: actions on the objects under some prefixes of the data bucket. */
@@ -119,6 +125,8 @@ export class ScoringStack extends Stack {
     if (!isTimeZone(businessTimeZone))
       throw new Error(`businessTimeZone is not an IANA zone: ${businessTimeZone}`)
     // Checked before anything is built, so a bad setting fails before any bundling starts.
+    const apiClients =
+      props.apiClients === undefined ? DEFAULT_API_CLIENTS : parseApiClients(props.apiClients)
     const schedule = nightlySchedule({
       hour: props.nightlyHour ?? 2,
       timeZone: props.nightlyTimeZone ?? businessTimeZone,
@@ -155,7 +163,14 @@ export class ScoringStack extends Stack {
       serverAccessLogsBucket: accessLogBucket,
       serverAccessLogsPrefix: 'data-bucket/',
       lifecycleRules: [
-        { id: 'expire-exports', prefix: PREFIXES.exports, expiration: EXPORT_EXPIRY },
+        {
+          id: 'expire-exports',
+          prefix: PREFIXES.exports,
+          expiration: EXPORT_EXPIRY,
+          // The bucket is versioned: without this an expired export would linger as a noncurrent
+          // version for the bucket-wide period. The shorter of overlapping expirations applies.
+          noncurrentVersionExpiration: EXPORT_NONCURRENT_EXPIRY,
+        },
         {
           id: 'expire-noncurrent-versions',
           noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
@@ -301,6 +316,7 @@ export class ScoringStack extends Stack {
     // ---- API ---------------------------------------------------------------------------------
 
     this.api = this.createApi()
+    this.addUsagePlans(this.api, apiClients)
 
     // ---- Alarms ------------------------------------------------------------------------------
 
@@ -400,6 +416,8 @@ export class ScoringStack extends Stack {
         integrationStatus: apigw.AccessLogField.contextIntegrationStatus(),
         errorType: apigw.AccessLogField.contextErrorResponseType(),
         caller: apigw.AccessLogField.contextIdentityUserArn(),
+        // The id of the client's API key (never the key itself), to tell clients apart.
+        apiKeyId: apigw.AccessLogField.contextIdentityApiKeyId(),
         sourceIp: apigw.AccessLogField.contextIdentitySourceIp(),
         xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
       }),
@@ -445,6 +463,9 @@ export class ScoringStack extends Stack {
       const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1])
       const method = api.root.resourceForPath(route.path).addMethod(route.method, integration, {
         authorizationType: route.public ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM,
+        // Every signed call is counted against its client's usage plan; the public document is
+        // covered by the stage throttle alone.
+        apiKeyRequired: !route.public,
         requestValidator: validator,
         requestParameters: Object.fromEntries(
           pathParameters.map((name) => [`method.request.path.${name}`, true]),
@@ -475,6 +496,34 @@ export class ScoringStack extends Stack {
   }
 
   /**
+   * One API key and one usage plan per client: the plan's throttle and daily quota apply to that
+   * client alone, under the stage throttle that caps them all. Key values are generated by API
+   * Gateway and never appear in the template; an operator reads them with
+   * `aws apigateway get-api-key --api-key <id> --include-value` (the ids are stack outputs).
+   */
+  private addUsagePlans(api: apigw.RestApi, clients: readonly ApiClient[]): void {
+    for (const client of clients) {
+      const id = client.name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase())
+      const key = api.addApiKey(`ApiKey${id}`, {
+        apiKeyName: `${APP_NAME}-${client.name}`,
+        description: `API client ${client.name}`,
+      })
+      const plan = api.addUsagePlan(`UsagePlan${id}`, {
+        name: `${APP_NAME}-${client.name}`,
+        description: `Throttle and daily quota of API client ${client.name}`,
+        throttle: { rateLimit: client.rateLimit, burstLimit: client.burstLimit },
+        quota: { limit: client.requestsPerDay, period: apigw.Period.DAY },
+        apiStages: [{ api, stage: api.deploymentStage }],
+      })
+      plan.addApiKey(key)
+      new CfnOutput(this, `ApiKeyId${id}`, {
+        value: key.keyId,
+        description: `API key id of client ${client.name}`,
+      })
+    }
+  }
+
+  /**
    * API Gateway answers some requests itself, before any function runs; those answers get the API's
    * JSON error shape too. A signed request to a path without a route reaches a catch-all method that
    * answers 404 without a function (unsigned requests are refused before routing, as for any path).
@@ -502,6 +551,7 @@ export class ScoringStack extends Stack {
     })
     const catchAll = api.root.addResource('{proxy+}').addMethod('ANY', notFound, {
       authorizationType: apigw.AuthorizationType.IAM,
+      apiKeyRequired: true,
       methodResponses: [{ statusCode: '404' }],
     })
     Validations.of(catchAll).acknowledge({

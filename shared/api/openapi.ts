@@ -176,7 +176,8 @@ export function buildOpenApi(routes: readonly RouteSpec[] = API_ROUTES): Record<
       version: '1',
       description:
         'Customer scores by value and risk. Every route except this document requires AWS SigV4 (IAM) ' +
-        'signatures; the local stack takes "Authorization: Bearer <token>" instead.',
+        "signatures and the client's API key in the x-api-key header, which meters the client's " +
+        'throttle and daily quota; the local stack takes "Authorization: Bearer <token>" instead.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     components: {
