@@ -88,6 +88,20 @@ const BENCHMARKS: readonly Benchmark[] = [
     script: 'bench/dynamo-writes.bench.ts',
     args: ({ customers }) => ['--items', String(Math.min(customers, 100_000))],
   },
+  {
+    name: 'api-lookup',
+    description:
+      'GET /customers/{id} on the local stack (HTTP server, handler, dynalite) under autocannon: 10 connections for 10 s over loopback, the CDNOW sample (the generated input is not used)',
+    script: 'bench/api-lookup.bench.ts',
+    args: () => ['--connections', '10', '--duration', '10'],
+  },
+  {
+    name: 'export',
+    description:
+      "the export worker's pipeline (writeExport) over a run's 16 score shards of N synthetic customers, every record kept, CSV to a file",
+    script: 'bench/export.bench.ts',
+    args: ({ customers }) => ['--customers', String(customers), '--format', 'csv'],
+  },
 ]
 
 const TIME = '/usr/bin/time'

@@ -74,7 +74,7 @@ s3 cp "$OUT/$FILE" "s3://$BUCKET/incoming/transactions/$FILE"
 step "wait until ingest has written its report, then read it"
 REPORT="s3://$BUCKET/reports/transactions/$FILE.report.json"
 wait_for 60 s3 ls "$REPORT" || fail "no report at $REPORT after 60 s"
-s3 cp "$REPORT" - | jq -c '{status, accepted: .rows.accepted, rejected: .rows.rejected, problems: [.rejections[]? | "line \(.line) \(.field): \(.problem)"]}'
+s3 cp "$REPORT" - | jq -c '{status, accepted: .rows.accepted, rejected: .rows.rejected, problems: [.rejections[]? | "line \(.line): \(.reason)"]}'
 
 step "GET /customers/$CUSTOMER: the new customer is scored"
 EXPECT=200 wait_for 30 call GET "/customers/$CUSTOMER" || fail "customer $CUSTOMER was not scored"
