@@ -114,6 +114,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       401: UNAUTHORIZED,
       404: error('No nightly run is being served yet (run_not_found)'),
       413: error(`The body exceeds ${MAX_EXPORT_BODY_BYTES / 1024} KB (payload_too_large)`),
+      503: error('The export worker could not be started; the job is marked failed (export_not_started)'),
     },
   },
   'GET /exports/{exportId}': {

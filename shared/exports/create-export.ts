@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { ExportCreatedSchema } from '../api/schemas.ts'
-import { NotFoundError } from '../http/errors.ts'
+import { NotFoundError, ServiceUnavailableError } from '../http/errors.ts'
 import type { ExportStore } from '../storage/dynamo-export-store.ts'
 import type { RunStore } from '../storage/dynamo-run-store.ts'
 import type { ExportRequest } from './request.ts'
@@ -37,7 +37,12 @@ export async function createExport(
       reason: 'the export could not be started',
       finishedAt: deps.now().toISOString(),
     })
-    throw error
+    throw new ServiceUnavailableError(
+      'export_not_started',
+      'the export could not be started; try again',
+      { exportId },
+      { cause: error },
+    )
   }
   return { exportId, status: 'queued' }
 }

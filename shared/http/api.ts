@@ -21,6 +21,14 @@ export function jsonErrors(
     onError: async (request) => {
       const { error } = request
       if (error instanceof HttpError) {
+        if (error.status >= 500) {
+          const cause = error.cause instanceof Error ? error.cause : undefined
+          logger.error('request failed', {
+            code: error.code,
+            causeName: cause?.name,
+            causeMessage: cause?.message,
+          })
+        }
         request.response = jsonResponse(error.status, errorBody(error.code, error.message, error.details))
         return
       }

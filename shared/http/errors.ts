@@ -43,6 +43,14 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** A dependency refused the request for now (throttled, unavailable); the client may try again. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(code: string, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(503, code, message, details)
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details: unknown }
 }
