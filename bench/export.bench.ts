@@ -20,6 +20,7 @@ import type { ScoreRecord } from '../shared/domain/score-record.ts'
 import { ExportRequestSchema } from '../shared/exports/request.ts'
 import { type ExportIo, writeExport } from '../shared/exports/write-export.ts'
 import { runKeys } from '../shared/nightly/steps.ts'
+import { benchRecord } from './support/score-record.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,41 +37,16 @@ const path = (key: string) => join(root, key)
 
 const TIERS = ['key', 'general', 'secondary'] as const
 const SEGMENTS = ['Champions', 'Loyal', 'At Risk', 'Hibernating', 'Lost'] as const
+/** Records that differ in the fields the filter and the CSV cells look at. */
 const record = (i: number): ScoreRecord => ({
-  customerId: `C${String(i).padStart(7, '0')}`,
+  ...benchRecord(i),
   asOf: RUN,
-  modelVersion: 'cs-1',
   runId: RUN,
-  firstPurchase: '2024-01-05',
-  lastPurchase: '2025-11-30',
-  x: i % 9,
-  tx: 300 + (i % 300),
-  T: 700,
-  timeUnit: 'days',
   recency: 31 + (i % 400),
-  frequency: 1 + (i % 9),
-  monetary: 20 + (i % 97) / 3,
-  totalSpend: 100 + (i % 1000) / 7,
-  totalMargin: 30 + (i % 1000) / 21,
-  historicValue: 30 + (i % 1000) / 21,
-  monthlySpend: [0, 0, 12.5, 0, 0, 0, 0, 0, 0, 0, 40, (i % 50) / 2],
-  quarterlySpend: [0, 12.5, 0, 40 + (i % 50) / 2],
-  expectedPurchases: (i % 1000) / 250,
-  pAlive: (i % 1000) / 1000,
   churnRisk: 1 - (i % 1000) / 1000,
-  expectedSpend: 25 + (i % 100) / 4,
-  clv: (i % 5000) / 10,
   netValue: (i % 5000) / 10 - 50,
-  rfmScore: '345',
   rfmSegment: SEGMENTS[i % SEGMENTS.length] ?? 'Lost',
   tier: TIERS[i % TIERS.length] ?? 'general',
-  tierStrategy: 'develop',
-  quadrant: 'EIII',
-  quadrantStrategy: 'upgrade',
-  clearOutRecommended: null,
-  pattern: 'stable',
-  decision: 'maintain',
-  reasons: [{ code: 'DECISION_MAINTAIN', text: 'net value covers the planned marketing cost' }],
 })
 
 // Set-up, streamed too: one gzip stream per shard, records written in batches.

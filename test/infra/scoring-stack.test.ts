@@ -534,6 +534,8 @@ describe('API', () => {
     for (const [type, code] of [
       ['MISSING_AUTHENTICATION_TOKEN', 'unauthorized'],
       ['THROTTLED', 'throttled'],
+      ['QUOTA_EXCEEDED', 'quota_exceeded'],
+      ['INVALID_API_KEY', 'unauthorized'],
       ['REQUEST_TOO_LARGE', 'payload_too_large'],
       ['DEFAULT_4XX', 'bad_request'],
       ['DEFAULT_5XX', 'internal_error'],
