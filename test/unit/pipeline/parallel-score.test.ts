@@ -33,6 +33,12 @@ function sink() {
   return { out: new LineWriter(stream, 1 << 12), text: () => Buffer.concat(chunks).toString('utf8') }
 }
 
+/**
+ * Two pools of worker threads score the whole sample twice over: over 5 s (vitest's default) on a
+ * busy 2-core machine. Its speed is measured by the benchmarks; this test checks equality only.
+ */
+const WORKER_TEST_TIMEOUT_MS = 60_000
+
 describe('scoring with worker threads', () => {
   const pools: ScorePool[] = []
   beforeAll(() => {
@@ -42,7 +48,9 @@ describe('scoring with worker threads', () => {
     await Promise.all(pools.map((pool) => pool.close()))
   })
 
-  it('builds the same table, fits the same model, writes the same lines and report as one thread', async () => {
+  it('builds the same table, fits the same model, writes the same lines and report as one thread', {
+    timeout: WORKER_TEST_TIMEOUT_MS,
+  }, async () => {
     const config = parseScoringConfig({
       marginRate: 0.3,
       retentionCostPerYear: 2,
