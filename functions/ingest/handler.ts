@@ -6,9 +6,12 @@ import { ingestUpload } from '../../shared/ingest/ingest-upload.ts'
 import { rescoreShards } from '../../shared/ingest/rescore-shards.ts'
 import { uploadEventsFromMessage } from '../../shared/ingest/s3-event.ts'
 import { createLogger } from '../../shared/logger.ts'
+import { rescoreProspects } from '../../shared/prospect-scoring/rescore-prospects.ts'
 import { createClients } from '../../shared/storage/clients.ts'
+import { curatedProfiles } from '../../shared/storage/curated-profiles.ts'
 import { curatedTransactions } from '../../shared/storage/curated-transactions.ts'
 import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
+import { dynamoProspectStore } from '../../shared/storage/dynamo-prospect-store.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { dynamoScoreStore } from '../../shared/storage/dynamo-score-store.ts'
 import { dynamoUploadLedger } from '../../shared/storage/dynamo-upload-ledger.ts'
@@ -21,6 +24,19 @@ const { s3, dynamo } = createClients(config)
 const objects = s3ObjectStore(s3, config.bucket)
 const curated = curatedTransactions(objects)
 const now = () => new Date()
+const runs = dynamoRunStore(dynamo, config.tableName)
+const loadScoringConfig = s3ScoringConfig(objects)
+const profiles = curatedProfiles(objects)
+const prospectScoring = rescoreProspects({
+  objects,
+  profiles,
+  prospects: dynamoProspectStore(dynamo, config.tableName),
+  runs,
+  loadConfig: loadScoringConfig,
+  shardCount: config.shardCount,
+  now,
+  logger,
+})
 const deps = {
   objects,
   curated,
@@ -29,12 +45,13 @@ const deps = {
     curated,
     scores: dynamoScoreStore(dynamo, config.tableName),
     history: dynamoHistoryStore(dynamo, config.tableName),
-    runs: dynamoRunStore(dynamo, config.tableName),
-    loadConfig: s3ScoringConfig(objects),
+    runs,
+    loadConfig: loadScoringConfig,
     shardCount: config.shardCount,
     now,
     logger,
   }),
+  profiles: { store: profiles, rescoreProspects: () => prospectScoring() },
   shardCount: config.shardCount,
   timeZone: config.timeZone,
   now,

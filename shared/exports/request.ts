@@ -1,6 +1,13 @@
 import { z } from 'zod'
 import { SCORE_FIELDS, type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
 import { RFM_SEGMENT_MEANING, type RfmSegment } from '../segments/rfm.ts'
+import {
+  EXPORT_KINDS,
+  kindProblems,
+  PROSPECT_FIELDS,
+  PROSPECT_FILTER_SHAPE,
+  PROSPECT_QUADRANTS,
+} from './prospect-export.ts'
 
 type ScoreField = keyof ScoreRecord
 
@@ -24,13 +31,16 @@ const RangeSchema = z
 export const ExportFilterSchema = z
   .object({
     tier: oneOrMore(ScoreRecordSchema.shape.tier).optional(),
-    quadrant: oneOrMore(ScoreRecordSchema.shape.quadrant).optional(),
+    quadrant: oneOrMore(
+      z.enum([...ScoreRecordSchema.shape.quadrant.options, ...PROSPECT_QUADRANTS]),
+    ).optional(),
     rfmSegment: oneOrMore(z.enum(RFM_SEGMENTS)).optional(),
     pattern: oneOrMore(ScoreRecordSchema.shape.pattern).optional(),
     decision: oneOrMore(ScoreRecordSchema.shape.decision).optional(),
     netValue: RangeSchema.optional(),
     churnRisk: RangeSchema.optional(),
     recency: RangeSchema.optional(),
+    ...PROSPECT_FILTER_SHAPE,
   })
   .strict()
 
@@ -38,11 +48,18 @@ export type ExportFilter = z.infer<typeof ExportFilterSchema>
 
 export const ScoreFieldSchema = z.enum(SCORE_FIELDS as [ScoreField, ...ScoreField[]])
 
+/** Fields of customer records, then those only prospect records have. */
+const EXPORT_FIELDS = [...new Set<string>([...SCORE_FIELDS, ...PROSPECT_FIELDS])] as [string, ...string[]]
+
 export const ExportRequestSchema = z
   .object({
+    kind: z
+      .enum(EXPORT_KINDS)
+      .default('customers')
+      .meta({ description: 'Customer records (default) or prospect records (PI-PIV)' }),
     filter: ExportFilterSchema.default({}),
     fields: z
-      .array(ScoreFieldSchema)
+      .array(z.enum(EXPORT_FIELDS))
       .min(1)
       .refine((fields) => new Set(fields).size === fields.length, { message: 'fields must not repeat' })
       .optional()
@@ -51,6 +68,9 @@ export const ExportRequestSchema = z
     gzip: z.boolean().default(false),
   })
   .strict()
+  .superRefine((request, context) => {
+    for (const problem of kindProblems(request)) context.addIssue({ code: 'custom', ...problem })
+  })
 
 export type ExportRequest = z.infer<typeof ExportRequestSchema>
 

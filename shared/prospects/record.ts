@@ -15,8 +15,8 @@ export const ProspectRecordSchema = z.object({
   /** The day the score describes: intent decays up to it. */
   asOf: z.iso.date(),
   modelVersion: z.string(),
-  /** The run whose customers' net values the look-alike estimate used. */
-  runId: z.string(),
+  /** The run whose customers' net values the look-alike estimate used; null before any run. */
+  runId: z.string().nullable(),
   industry: nullableText,
   sizeBand: nullableText,
   region: nullableText,

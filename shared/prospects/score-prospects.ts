@@ -58,7 +58,7 @@ export function scoreProspects(
   base: LookalikeBase,
   config: ProspectConfig,
   asOf: string,
-  runId: string,
+  runId: string | null,
 ): ScoredProspects {
   const threshold = contributionThreshold(config, base.populationMean)
   const records = rows.map((row) => scoreOne(row, base, threshold, config, asOf, runId))
@@ -98,7 +98,7 @@ function scoreOne(
   threshold: ReturnType<typeof contributionThreshold>,
   config: ProspectConfig,
   asOf: string,
-  runId: string,
+  runId: string | null,
 ): ProspectRecord {
   const lookalike = estimateContribution(base, row, config.lookalike)
   const intent = intentOf(row, asOf, config.intent)
