@@ -6,12 +6,10 @@ import { ingestUpload } from '../../shared/ingest/ingest-upload.ts'
 import { rescoreShards } from '../../shared/ingest/rescore-shards.ts'
 import { uploadEventsFromMessage } from '../../shared/ingest/s3-event.ts'
 import { createLogger } from '../../shared/logger.ts'
-import { rescoreProspects } from '../../shared/prospect-scoring/rescore-prospects.ts'
+import { tableProspectScoring } from '../../shared/prospect-scoring/on-aws.ts'
 import { createClients } from '../../shared/storage/clients.ts'
-import { curatedProfiles } from '../../shared/storage/curated-profiles.ts'
 import { curatedTransactions } from '../../shared/storage/curated-transactions.ts'
 import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
-import { dynamoProspectStore } from '../../shared/storage/dynamo-prospect-store.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { dynamoScoreStore } from '../../shared/storage/dynamo-score-store.ts'
 import { dynamoUploadLedger } from '../../shared/storage/dynamo-upload-ledger.ts'
@@ -26,11 +24,8 @@ const curated = curatedTransactions(objects)
 const now = () => new Date()
 const runs = dynamoRunStore(dynamo, config.tableName)
 const loadScoringConfig = s3ScoringConfig(objects)
-const profiles = curatedProfiles(objects)
-const prospectScoring = rescoreProspects({
+const prospectScoring = tableProspectScoring(dynamo, config.tableName, {
   objects,
-  profiles,
-  prospects: dynamoProspectStore(dynamo, config.tableName),
   runs,
   loadConfig: loadScoringConfig,
   shardCount: config.shardCount,
@@ -51,7 +46,7 @@ const deps = {
     now,
     logger,
   }),
-  profiles: { store: profiles, rescoreProspects: () => prospectScoring() },
+  profiles: { store: prospectScoring.profiles, rescoreProspects: () => prospectScoring.score() },
   shardCount: config.shardCount,
   timeZone: config.timeZone,
   now,

@@ -4,11 +4,9 @@ import { loadConfig } from '../../shared/config.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { nightlySteps } from '../../shared/nightly/steps.ts'
 import { NightlyEventSchema } from '../../shared/nightly/workflow.ts'
-import { rescoreProspects } from '../../shared/prospect-scoring/rescore-prospects.ts'
+import { tableProspectScoring } from '../../shared/prospect-scoring/on-aws.ts'
 import { createClients } from '../../shared/storage/clients.ts'
-import { curatedProfiles } from '../../shared/storage/curated-profiles.ts'
 import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
-import { dynamoProspectStore } from '../../shared/storage/dynamo-prospect-store.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { dynamoScoreStore } from '../../shared/storage/dynamo-score-store.ts'
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts'
@@ -31,16 +29,14 @@ const steps = nightlySteps({
   timeZone: config.timeZone,
   now,
   logger,
-  prospects: rescoreProspects({
+  prospects: tableProspectScoring(dynamo, config.tableName, {
     objects,
-    profiles: curatedProfiles(objects),
-    prospects: dynamoProspectStore(dynamo, config.tableName),
     runs,
     loadConfig: loadScoringConfig,
     shardCount: config.shardCount,
     now,
     logger,
-  }),
+  }).score,
 })
 
 /** One function serves every step of the nightly state machine; the event names the step. */

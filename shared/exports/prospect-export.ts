@@ -1,8 +1,8 @@
-import { z } from 'zod'
 import { csvLine } from '../csv.ts'
 import { SCORE_FIELDS } from '../domain/score-record.ts'
 import { PROSPECT_QUADRANTS } from '../prospects/quadrant.ts'
 import { PROSPECT_FIELDS, type ProspectRecord } from '../prospects/record.ts'
+import { fieldFilter, RangeSchema } from './filter.ts'
 
 /**
  * Prospect exports (`"kind": "prospects"`): the prospect records of the run being served
@@ -12,14 +12,6 @@ import { PROSPECT_FIELDS, type ProspectRecord } from '../prospects/record.ts'
 
 export const EXPORT_KINDS = ['customers', 'prospects'] as const
 export type ExportKind = (typeof EXPORT_KINDS)[number]
-
-const RangeSchema = z
-  .object({ min: z.number().optional(), max: z.number().optional() })
-  .strict()
-  .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, {
-    message: 'min must not exceed max',
-  })
-  .meta({ description: 'Inclusive bounds; either may be left out' })
 
 /** Filter conditions only prospect exports take; `quadrant` takes PI-PIV for them. */
 export const PROSPECT_FILTER_SHAPE = {
@@ -75,27 +67,14 @@ export const PROSPECT_ONLY_FIELDS: ReadonlySet<string> = new Set(
   PROSPECT_FIELDS.filter((field) => !(SCORE_FIELDS as readonly string[]).includes(field)),
 )
 
-export interface ProspectFilter {
+export type ProspectFilter = {
   readonly quadrant?: readonly string[] | undefined
   readonly intent?: { min?: number | undefined; max?: number | undefined } | undefined
   readonly expectedContribution?: { min?: number | undefined; max?: number | undefined } | undefined
 }
 
 export function prospectFilter(filter: ProspectFilter): (record: ProspectRecord) => boolean {
-  const checks: ((record: ProspectRecord) => boolean)[] = []
-  if (filter.quadrant) {
-    const set = new Set(filter.quadrant)
-    checks.push((record) => set.has(record.quadrant))
-  }
-  for (const field of ['intent', 'expectedContribution'] as const) {
-    const range = filter[field]
-    if (range) {
-      const min = range.min ?? Number.NEGATIVE_INFINITY
-      const max = range.max ?? Number.POSITIVE_INFINITY
-      checks.push((record) => record[field] >= min && record[field] <= max)
-    }
-  }
-  return (record) => checks.every((check) => check(record))
+  return fieldFilter<ProspectRecord>(filter, ['quadrant'], ['intent', 'expectedContribution'])
 }
 
 /** One CSV row of a prospect: reasons as "CODE: text" joined with "; ", as for customers. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SCORE_FIELDS, type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
 import { RFM_SEGMENT_MEANING, type RfmSegment } from '../segments/rfm.ts'
+import { fieldFilter, RangeSchema } from './filter.ts'
 import {
   EXPORT_KINDS,
   kindProblems,
@@ -18,14 +19,6 @@ const RFM_SEGMENTS = Object.keys(RFM_SEGMENT_MEANING) as [RfmSegment, ...RfmSegm
 
 const oneOrMore = <T extends z.ZodType>(item: T) =>
   z.array(item).min(1).meta({ description: 'Records whose value is one of these' })
-
-const RangeSchema = z
-  .object({ min: z.number().optional(), max: z.number().optional() })
-  .strict()
-  .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, {
-    message: 'min must not exceed max',
-  })
-  .meta({ description: 'Inclusive bounds; either may be left out' })
 
 /** Which records an export holds: every given condition must hold; an empty filter keeps every record. */
 export const ExportFilterSchema = z
@@ -76,23 +69,11 @@ export type ExportRequest = z.infer<typeof ExportRequestSchema>
 
 /** The filter as one predicate, its lists turned into sets once. */
 export function recordFilter(filter: ExportFilter): (record: ScoreRecord) => boolean {
-  const checks: ((record: ScoreRecord) => boolean)[] = []
-  for (const field of ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'] as const) {
-    const allowed = filter[field]
-    if (allowed) {
-      const set = new Set<string>(allowed)
-      checks.push((record) => set.has(record[field]))
-    }
-  }
-  for (const field of ['netValue', 'churnRisk', 'recency'] as const) {
-    const range = filter[field]
-    if (range) {
-      const min = range.min ?? Number.NEGATIVE_INFINITY
-      const max = range.max ?? Number.POSITIVE_INFINITY
-      checks.push((record) => record[field] >= min && record[field] <= max)
-    }
-  }
-  return (record) => checks.every((check) => check(record))
+  return fieldFilter<ScoreRecord>(
+    filter,
+    ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'],
+    ['netValue', 'churnRisk', 'recency'],
+  )
 }
 
 /** exports/<exportId>.csv, .jsonl, .csv.gz or .jsonl.gz */

@@ -279,13 +279,17 @@ function describeError(error: unknown): string {
   return 'unknown error'
 }
 
-async function writeLines(objects: ObjectStore, key: string, items: readonly unknown[]): Promise<void> {
+export async function writeLines(
+  objects: ObjectStore,
+  key: string,
+  items: readonly unknown[],
+): Promise<void> {
   const text = items.map((item) => JSON.stringify(item)).join('\n')
   await objects.write(key, await gzipAsync(text), 'application/gzip')
 }
 
 /** Reads a JSON-lines object this run wrote itself; a missing object is an empty list. */
-async function readLines<T>(objects: ObjectStore, key: string): Promise<T[]> {
+export async function readLines<T>(objects: ObjectStore, key: string): Promise<T[]> {
   const body = await objects.readAll(key)
   if (!body) return []
   const text = (await gunzipAsync(body)).toString('utf8')

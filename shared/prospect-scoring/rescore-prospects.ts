@@ -1,8 +1,6 @@
-import { promisify } from 'node:util'
-import { gunzip, gzip } from 'node:zlib'
 import { utcDay } from '../domain/dates.ts'
 import type { Log } from '../logger.ts'
-import { runKeys } from '../nightly/steps.ts'
+import { readLines, runKeys, writeLines } from '../nightly/steps.ts'
 import { buildLookalikeBase, type CustomerValue } from '../prospects/lookalike.ts'
 import { scoreProspects } from '../prospects/score-prospects.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
@@ -11,9 +9,6 @@ import type { ProspectStore } from '../storage/dynamo-prospect-store.ts'
 import type { RunStore } from '../storage/dynamo-run-store.ts'
 import type { ObjectStore } from '../storage/s3-object-store.ts'
 import { type ProspectRun, prospectKeys } from './prospect-files.ts'
-
-const gzipAsync = promisify(gzip)
-const gunzipAsync = promisify(gunzip)
 
 export interface RescoreProspectsDeps {
   readonly objects: ObjectStore
@@ -49,8 +44,7 @@ export function rescoreProspects(deps: RescoreProspectsDeps) {
     const { records, summary } = scoreProspects(rows, base, config.prospects, asOf, runId)
     await deps.prospects.putLatest(records)
     if (runId) {
-      const text = records.map((record) => JSON.stringify(record)).join('\n')
-      await deps.objects.write(prospectKeys.scores(runId), await gzipAsync(text), 'application/gzip')
+      await writeLines(deps.objects, prospectKeys.scores(runId), records)
       const body = JSON.stringify({ runId, asOf, ...summary }, null, 2)
       await deps.objects.write(prospectKeys.summary(runId), body, 'application/json')
     }
@@ -69,11 +63,10 @@ export type RescoreProspects = ReturnType<typeof rescoreProspects>
 async function customerValues(objects: ObjectStore, runId: string, shardCount: number) {
   const values: CustomerValue[] = []
   for (let shard = 0; shard < shardCount; shard++) {
-    const body = await objects.readAll(runKeys.scores(runId, shard))
-    if (!body) continue
-    for (const line of (await gunzipAsync(body)).toString('utf8').split('\n')) {
-      if (line.length === 0) continue
-      const { customerId, netValue } = JSON.parse(line) as CustomerValue
+    for (const { customerId, netValue } of await readLines<CustomerValue>(
+      objects,
+      runKeys.scores(runId, shard),
+    )) {
       values.push({ customerId, netValue })
     }
   }

@@ -166,6 +166,24 @@ describe('prospect upload -> lookup -> segments -> export on the local engines',
     expect(job).toMatchObject({ status: 'ready', rows: 14 })
   })
 
+  it('ignores a re-delivered upload and lets a new object under the same key replace its rows', async () => {
+    const before = (await t.readJson('reports/prospects/leads.csv.report.json')) as { finishedAt: string }
+    await t.upload('incoming/prospects/leads.csv', prospects)
+    expect(await t.readJson('reports/prospects/leads.csv.report.json')).toMatchObject({
+      finishedAt: before.finishedAt,
+    })
+    // P4 warms up: a new version of the file moves it from PIV to PIII.
+    await t.upload(
+      'incoming/prospects/leads.csv',
+      prospects.replace('P4,retail,50-249,,0,0,0,,,,', `P4,retail,50-249,,0,0,0,yes,yes,${day(0)},`),
+    )
+    expect((await t.get('/prospects/P4')).body).toMatchObject({ quadrant: 'PIII', quoteRequested: true })
+    const report = (await t.readJson('reports/prospects/leads.csv.report.json')) as { rows: unknown }
+    expect(report.rows).toEqual({ read: 8, accepted: 5, rejected: 3 })
+    // Put back as it was for the nightly run below.
+    await t.upload('incoming/prospects/leads.csv', `${prospects}\n`)
+  })
+
   it('re-scores prospects in the nightly run and reports them by quadrant', async () => {
     await t.stack.runNightly(today, { sleep: async () => undefined })
     const report = (await t.readJson(`runs/${today}/report.json`)) as { prospects: unknown }
