@@ -67,10 +67,13 @@ export function buildLookalikeBase(
     sum += netValue
     const profile = profiles.get(customerId)
     if (!profile) continue
-    const present = PROFILE_FIELDS.filter((field) => profile[field] !== undefined)
-    for (const subset of subsets(present)) {
-      if (subset.length === 0) continue
-      const key = cellKey(profile, subset)
+    let mask = 0
+    PROFILE_FIELDS.forEach((field, bit) => {
+      if (profile[field] !== undefined) mask |= 1 << bit
+    })
+    const normal = normalise(profile)
+    for (const subset of CELLS_OF_MASK[mask] ?? []) {
+      const key = cellKey(normal, subset)
       const stats = cells.get(key)
       if (stats) {
         stats.n++
@@ -105,12 +108,13 @@ export function estimateContribution(
     return { expectedContribution: 0, basis: 'none', cell: {}, customers: 0 }
   }
   const chain = lookalikeChain(profile, config.dropOrder)
+  const normal = normalise(profile)
   let estimate = base.populationMean
   let used: { fields: ProfileField[]; n: number } = { fields: [], n: base.populationCustomers }
   // From the broadest cell to the full profile; the population (last level) is the start.
   for (let level = chain.length - 2; level >= 0; level--) {
     const fields = chain[level] ?? []
-    const stats = base.cells.get(cellKey(profile, fields))
+    const stats = base.cells.get(cellKey(normal, fields))
     if (!stats || stats.n < config.minCellCustomers) continue
     estimate = (stats.sum + config.shrinkage * estimate) / (stats.n + config.shrinkage)
     used = { fields, n: stats.n }
@@ -122,15 +126,30 @@ export function estimateContribution(
   return { expectedContribution: estimate, basis, cell, customers: used.n }
 }
 
-function cellKey(profile: Profile, fields: readonly ProfileField[]): string {
-  return fields.map((field) => `${field}=${profileKey(profile[field] ?? '')}`).join('\u0001')
+/** The profile's values as cells compare them. */
+function normalise(profile: Profile): Profile {
+  const normal: { -readonly [F in ProfileField]?: string } = {}
+  for (const field of PROFILE_FIELDS) {
+    const value = profile[field]
+    if (value !== undefined) normal[field] = profileKey(value)
+  }
+  return normal
 }
 
-function subsets<T>(items: readonly T[]): T[][] {
-  const result: T[][] = [[]]
-  for (const item of items) {
-    const length = result.length
-    for (let i = 0; i < length; i++) result.push([...(result[i] ?? []), item])
-  }
-  return result
+function cellKey(normal: Profile, fields: readonly ProfileField[]): string {
+  let key = ''
+  for (const field of fields) key += `${field}=${normal[field] ?? ''}\u0001`
+  return key
 }
+
+/** For each set of present fields (a bit mask over PROFILE_FIELDS), the non-empty cells it belongs to. */
+const CELLS_OF_MASK: readonly (readonly ProfileField[])[][] = Array.from(
+  { length: 1 << PROFILE_FIELDS.length },
+  (_, mask) => {
+    const cells: ProfileField[][] = []
+    for (let subset = 1; subset < 1 << PROFILE_FIELDS.length; subset++) {
+      if ((subset & mask) === subset) cells.push(PROFILE_FIELDS.filter((_, bit) => subset & (1 << bit)))
+    }
+    return cells
+  },
+)
