@@ -42,7 +42,10 @@ export function rescoreProspects(deps: RescoreProspectsDeps) {
     const values = runId ? await customerValues(deps.objects, runId, deps.shardCount) : []
     const base = buildLookalikeBase(values, master)
     const { records, summary } = scoreProspects(rows, base, config.prospects, asOf, runId)
+    const scored = new Set(records.map((record) => record.prospectId))
+    const stale = (await lastScoredIds(deps, runId)).filter((id) => !scored.has(id))
     await deps.prospects.putLatest(records)
+    if (stale.length > 0) await deps.prospects.remove(stale, deps.now().toISOString())
     if (runId) {
       await writeLines(deps.objects, prospectKeys.scores(runId), records)
       const body = JSON.stringify({ runId, asOf, ...summary }, null, 2)
@@ -58,6 +61,21 @@ export function rescoreProspects(deps: RescoreProspectsDeps) {
 }
 
 export type RescoreProspects = ReturnType<typeof rescoreProspects>
+
+/**
+ * The prospects scored last: those of the run's own prospect file (a repeat of the run, or an
+ * upload since) or else of the served run's; their items are replaced by tombstones when they are
+ * no longer in any file.
+ */
+async function lastScoredIds(deps: RescoreProspectsDeps, runId: string | null): Promise<string[]> {
+  const current = await deps.runs.currentRunId()
+  for (const id of new Set([runId, current])) {
+    if (!id) continue
+    const lines = await readLines<{ prospectId: string }>(deps.objects, prospectKeys.scores(id))
+    if (lines.length > 0) return lines.map((line) => line.prospectId)
+  }
+  return []
+}
 
 /** Customer ids and net values of every shard's score file of a run; none when it has no files. */
 async function customerValues(objects: ObjectStore, runId: string, shardCount: number) {

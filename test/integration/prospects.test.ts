@@ -180,6 +180,13 @@ describe('prospect upload -> lookup -> segments -> export on the local engines',
     expect((await t.get('/prospects/P4')).body).toMatchObject({ quadrant: 'PIII', quoteRequested: true })
     const report = (await t.readJson('reports/prospects/leads.csv.report.json')) as { rows: unknown }
     expect(report.rows).toEqual({ read: 8, accepted: 5, rejected: 3 })
+    // A version without P2 no longer serves it.
+    await t.upload(
+      'incoming/prospects/leads.csv',
+      prospects.replace('P2,software,10-49,north,0,1,0,no,no,,\n', ''),
+    )
+    expect((await t.get('/prospects/P2')).status).toBe(404)
+    expect((await t.get('/segments')).body).toMatchObject({ prospects: { prospects: 4 } })
     // Put back as it was for the nightly run below.
     await t.upload('incoming/prospects/leads.csv', `${prospects}\n`)
   })
