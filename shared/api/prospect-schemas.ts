@@ -25,7 +25,11 @@ export const ProspectSummarySchema = z.object({
     .nullable()
     .meta({ description: 'AUC of intent against conversions; null without converted and open prospects' }),
   contributionThreshold: z.object({ value: z.number(), source: z.enum(['configured', 'customer mean']) }),
-  customerBase: z.object({ customers: z.number().int().nonnegative(), meanNetValue: z.number() }),
+  customerBase: z.object({
+    customers: z.number().int().nonnegative(),
+    meanNetValue: z.number(),
+    meanAcquisitionCost: z.number().nullable(),
+  }),
 })
 
 export { ProspectRecordSchema }

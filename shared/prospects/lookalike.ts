@@ -29,17 +29,27 @@ export interface LookalikeEstimate {
   readonly cell: Profile
   /** Customers in that cell (or the population). */
   readonly customers: number
+  /**
+   * Mean acquisition cost of those customers that have one in the master (null when none has): what
+   * winning such a customer has cost, to set against the expected contribution. A plain mean.
+   */
+  readonly acquisitionCost: number | null
 }
 
 interface CellStats {
   n: number
   sum: number
+  /** Customers with an acquisition cost, and the sum of those costs. */
+  costN: number
+  costSum: number
 }
 
 export interface LookalikeBase {
   /** Scored customers in the population, and the mean of their net values. */
   readonly populationCustomers: number
   readonly populationMean: number
+  /** Mean acquisition cost of the scored customers that have one; null when none has. */
+  readonly populationAcquisitionCost: number | null
   readonly cells: ReadonlyMap<string, CellStats>
 }
 
@@ -54,19 +64,27 @@ export interface CustomerValue {
  */
 export function buildLookalikeBase(
   values: Iterable<CustomerValue>,
-  master: Iterable<{ readonly customerId: string } & Profile>,
+  master: Iterable<{ readonly customerId: string; readonly acquisitionCost?: number | undefined } & Profile>,
 ): LookalikeBase {
-  const profiles = new Map<string, Profile>()
+  const profiles = new Map<string, Profile & { readonly acquisitionCost?: number | undefined }>()
   for (const row of master) profiles.set(row.customerId, row)
   const cells = new Map<string, CellStats>()
   let n = 0
   let sum = 0
+  let costN = 0
+  let costSum = 0
   for (const { customerId, netValue } of values) {
     if (!Number.isFinite(netValue)) continue
     n++
     sum += netValue
     const profile = profiles.get(customerId)
     if (!profile) continue
+    const cost = profile.acquisitionCost
+    const hasCost = cost !== undefined ? 1 : 0
+    if (hasCost) {
+      costN++
+      costSum += cost ?? 0
+    }
     let mask = 0
     PROFILE_FIELDS.forEach((field, bit) => {
       if (profile[field] !== undefined) mask |= 1 << bit
@@ -78,12 +96,19 @@ export function buildLookalikeBase(
       if (stats) {
         stats.n++
         stats.sum += netValue
+        stats.costN += hasCost
+        stats.costSum += cost ?? 0
       } else {
-        cells.set(key, { n: 1, sum: netValue })
+        cells.set(key, { n: 1, sum: netValue, costN: hasCost, costSum: cost ?? 0 })
       }
     }
   }
-  return { populationCustomers: n, populationMean: n > 0 ? sum / n : 0, cells }
+  return {
+    populationCustomers: n,
+    populationMean: n > 0 ? sum / n : 0,
+    populationAcquisitionCost: costN > 0 ? costSum / costN : null,
+    cells,
+  }
 }
 
 /** The fields of each level of the chain, most specific first, ending with the population ([]). */
@@ -105,25 +130,29 @@ export function estimateContribution(
   config: ProspectConfig['lookalike'],
 ): LookalikeEstimate {
   if (base.populationCustomers === 0) {
-    return { expectedContribution: 0, basis: 'none', cell: {}, customers: 0 }
+    return { expectedContribution: 0, basis: 'none', cell: {}, customers: 0, acquisitionCost: null }
   }
   const chain = lookalikeChain(profile, config.dropOrder)
   const normal = normalise(profile)
   let estimate = base.populationMean
-  let used: { fields: ProfileField[]; n: number } = { fields: [], n: base.populationCustomers }
+  let used: { fields: ProfileField[]; n: number; cost: number | null } = {
+    fields: [],
+    n: base.populationCustomers,
+    cost: base.populationAcquisitionCost,
+  }
   // From the broadest cell to the full profile; the population (last level) is the start.
   for (let level = chain.length - 2; level >= 0; level--) {
     const fields = chain[level] ?? []
     const stats = base.cells.get(cellKey(normal, fields))
     if (!stats || stats.n < config.minCellCustomers) continue
     estimate = (stats.sum + config.shrinkage * estimate) / (stats.n + config.shrinkage)
-    used = { fields, n: stats.n }
+    used = { fields, n: stats.n, cost: stats.costN > 0 ? stats.costSum / stats.costN : null }
   }
   const full = chain[0] ?? []
   const basis: LookalikeBasis =
     used.fields.length === 0 ? 'population' : used.fields.length === full.length ? 'cell' : 'broader'
   const cell: Profile = Object.fromEntries(used.fields.map((field) => [field, profile[field]]))
-  return { expectedContribution: estimate, basis, cell, customers: used.n }
+  return { expectedContribution: estimate, basis, cell, customers: used.n, acquisitionCost: used.cost }
 }
 
 /** The profile's values as cells compare them. */

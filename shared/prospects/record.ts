@@ -27,6 +27,8 @@ export const ProspectRecordSchema = z.object({
   lookalikeCell: z.string(),
   /** Customers in that cell. */
   lookalikeCustomers: z.number().int().nonnegative(),
+  /** Mean acquisition cost of those customers (from the master); null when none has one. */
+  lookalikeAcquisitionCost: z.number().nullable(),
   /** Purchase intent, 0-1, from the engagement signals with recency decay. */
   intent: z.number().min(0).max(1),
   visits30d: z.number().int().nonnegative(),

@@ -45,7 +45,7 @@ export interface ProspectSummary {
   /** How well intent ranks converted prospects above the others; null without both kinds. */
   readonly intentAuc: number | null
   readonly contributionThreshold: { value: number; source: 'configured' | 'customer mean' }
-  readonly customerBase: { customers: number; meanNetValue: number }
+  readonly customerBase: { customers: number; meanNetValue: number; meanAcquisitionCost: number | null }
 }
 
 export interface ScoredProspects {
@@ -87,7 +87,12 @@ export function scoreProspects(
       quadrant,
       intentAuc: intentAuc === null ? null : round(intentAuc, 4),
       contributionThreshold: { value: round(threshold.value, 2), source: threshold.source },
-      customerBase: { customers: base.populationCustomers, meanNetValue: round(base.populationMean, 2) },
+      customerBase: {
+        customers: base.populationCustomers,
+        meanNetValue: round(base.populationMean, 2),
+        meanAcquisitionCost:
+          base.populationAcquisitionCost === null ? null : round(base.populationAcquisitionCost, 2),
+      },
     },
   }
 }
@@ -149,6 +154,7 @@ function scoreOne(
     lookalikeBasis: lookalike.basis,
     lookalikeCell: cell,
     lookalikeCustomers: lookalike.customers,
+    lookalikeAcquisitionCost: lookalike.acquisitionCost === null ? null : round(lookalike.acquisitionCost, 2),
     intent: round(intent.intent, 4),
     visits30d: row.visits30d ?? 0,
     visits90d: row.visits90d ?? row.visits30d ?? 0,

@@ -123,7 +123,7 @@ describe('GET /segments', () => {
       // No prospect is stored in this stack; the nightly run still scored (none) against its customers.
       prospects: expect.objectContaining({
         prospects: 0,
-        customerBase: { customers: 2357, meanNetValue: expect.any(Number) },
+        customerBase: { customers: 2357, meanNetValue: expect.any(Number), meanAcquisitionCost: null },
       }),
     })
     for (const dimension of Object.values(segments.segments)) {

@@ -95,9 +95,12 @@ describe('prospect upload -> lookup -> segments -> export on the local engines',
       quadrantStrategy: 'close now',
       lookalikeBasis: 'cell',
       lookalikeCustomers: 6,
+      // Every software customer cost 150 to acquire; the retail ones have no cost in the master.
+      lookalikeAcquisitionCost: 150,
       daysSinceContact: 2,
     })
     expect(byId.get('P2')?.quadrant).toBe('PII')
+    expect(byId.get('P4')?.lookalikeAcquisitionCost).toBeNull()
     expect(byId.get('P3')?.quadrant).toBe('PIII')
     expect(byId.get('P4')).toMatchObject({
       quadrant: 'PIV',

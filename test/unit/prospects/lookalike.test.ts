@@ -37,6 +37,7 @@ describe('look-alike expected contribution', () => {
       basis: 'cell',
       cell: { industry: 'RETAIL', sizeBand: 'small', region: 'north' },
       customers: 2,
+      acquisitionCost: null,
     })
   })
 
@@ -48,6 +49,7 @@ describe('look-alike expected contribution', () => {
       basis: 'broader',
       cell: { industry: 'retail', sizeBand: 'small' },
       customers: 3,
+      acquisitionCost: null,
     })
     // retail|large has one customer and retail 4: the industry alone.
     expect(estimateContribution(base, { industry: 'retail', sizeBand: 'large' }, plain)).toMatchObject({
@@ -64,6 +66,7 @@ describe('look-alike expected contribution', () => {
       basis: 'population',
       cell: {},
       customers: 5,
+      acquisitionCost: null,
     })
   })
 
@@ -98,7 +101,23 @@ describe('look-alike expected contribution', () => {
       basis: 'none',
       cell: {},
       customers: 0,
+      acquisitionCost: null,
     })
+  })
+
+  it('gives the mean acquisition cost of the customers of the cell used, where the master has one', () => {
+    const costed = buildLookalikeBase(values, [
+      { customerId: 'c1', industry: 'retail', acquisitionCost: 100 },
+      { customerId: 'c2', industry: 'retail', acquisitionCost: 50 },
+      { customerId: 'c3', industry: 'retail' },
+      { customerId: 'c4', industry: 'food', acquisitionCost: 10 },
+    ])
+    expect(estimateContribution(costed, { industry: 'Retail' }, plain)).toMatchObject({
+      customers: 3,
+      acquisitionCost: 75,
+    })
+    // The population: every scored customer with a cost.
+    expect(estimateContribution(costed, { industry: 'toys' }, plain).acquisitionCost).toBeCloseTo(160 / 3, 10)
   })
 
   it('drops fields in the configured order, then any left', () => {
