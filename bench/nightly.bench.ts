@@ -90,6 +90,7 @@ await runNightly(
       summarise: 'Summarise',
       fit: 'Fit',
       score: 'Score',
+      prospects: 'ScoreProspects',
       finalise: 'Finalise',
       fail: 'Fail',
     }[event.step]

@@ -83,6 +83,12 @@ const BENCHMARKS: readonly Benchmark[] = [
     args: ({ input, asOf }) => ['--input', input, '--as-of', asOf],
   },
   {
+    name: 'prospects',
+    description: 'look-alike base of N customers and scoring of N / 10 prospects (pure, in memory)',
+    script: 'bench/prospects.bench.ts',
+    args: ({ customers }) => ['--customers', String(customers)],
+  },
+  {
     name: 'dynamo-writes',
     description: "score records put into dynalite through the functions' adapter (the local write rate)",
     script: 'bench/dynamo-writes.bench.ts',

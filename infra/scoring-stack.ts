@@ -43,6 +43,8 @@ import { NightlyRun, nightlySchedule } from './nightly.ts'
 
 /** The repository root: function entries in shared/resources.ts are relative to it. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** The prospect files of any run (runs/<runId>/prospects/...), which ingest rewrites on upload. */
+const PROSPECT_RUN_FILES = `${PREFIXES.runs}*/prospects/`
 
 /** Exports are re-creatable on demand, so they are kept only long enough to be downloaded. */
 const EXPORT_EXPIRY = Duration.days(EXPORTS.retentionDays)
@@ -230,7 +232,7 @@ export class ScoringStack extends Stack {
     )
     const { ingest, getCustomer, getCustomerHistory, getRun, nightly, getSegments, scoreCustomer } =
       this.functions
-    const { exportWorker, createExport, getExport } = this.functions
+    const { exportWorker, createExport, getExport, getProspect } = this.functions
 
     ingest.function.addEventSource(
       new SqsEventSource(this.ingestQueue, {
@@ -290,6 +292,8 @@ export class ScoringStack extends Stack {
     this.table.grant(getExport, 'dynamodb:GetItem')
     this.grantObjects(getExport, [{ actions: ['s3:GetObject'], prefixes: [PREFIXES.exports] }])
     // The openapi function serves a document built from its own code: no grant at all.
+    // A prospect lookup reads one PROSPECT# LATEST item.
+    this.table.grant(getProspect, 'dynamodb:GetItem')
 
     // Every step of the nightly run: reads curated shards and the scoring configuration; writes and
     // reads back its own files under runs/ (summaries, scores, served records, report).
@@ -367,6 +371,9 @@ export class ScoringStack extends Stack {
       { actions: ['s3:GetObject'], prefixes: [PREFIXES.curated, PREFIXES.config] },
       { actions: ['s3:PutObject'], prefixes: [PREFIXES.reports, PREFIXES.rejected, PREFIXES.curated] },
       { actions: ['s3:DeleteObject'], prefixes: [PREFIXES.curated] },
+      // Prospect scoring on upload: the served run's score files in, its prospect files out.
+      { actions: ['s3:GetObject'], prefixes: [PREFIXES.runs] },
+      { actions: ['s3:PutObject'], prefixes: [PROSPECT_RUN_FILES] },
     ])
     // ListBucket lists a shard's files; it also makes S3 answer 404 instead of 403 for a missing
     // key, which the object store treats as "gone" (an upload deleted before it was ingested).

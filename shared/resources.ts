@@ -121,6 +121,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     description: "Returns an export job's status and, once ready, a download link",
   },
+  getProspect: {
+    entry: 'functions/get-prospect/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: "Returns a prospect's latest score record (PI-PIV)",
+  },
   openapi: {
     entry: 'functions/openapi/handler.ts',
     memoryMb: 256,
@@ -149,5 +155,6 @@ export const API_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/score', function: 'scoreCustomer' },
   { method: 'POST', path: '/exports', function: 'createExport' },
   { method: 'GET', path: '/exports/{exportId}', function: 'getExport' },
+  { method: 'GET', path: '/prospects/{prospectId}', function: 'getProspect' },
   { method: 'GET', path: '/openapi.json', function: 'openapi', public: true },
 ]

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEFAULT_PROSPECT_CONFIG } from './prospects/config.ts'
 import { DEFAULT_DECISION_CONFIG } from './segments/decision.ts'
 import { DEFAULT_PATTERN_CONFIG } from './segments/pattern.ts'
 import { DEFAULT_QUADRANT_CONFIG } from './segments/quadrant.ts'
@@ -8,6 +9,43 @@ import { DEFAULT_TIER_CONFIG } from './segments/tiers.ts'
 
 const share = z.number().min(0).max(1)
 const money = z.number().finite().nonnegative()
+
+const weight = z.number().finite().nonnegative()
+const { intent, lookalike } = DEFAULT_PROSPECT_CONFIG
+
+const ProspectConfigSchema = z
+  .object({
+    intent: z
+      .object({
+        weights: z
+          .object({
+            visit: weight.default(intent.weights.visit),
+            inquiry: weight.default(intent.weights.inquiry),
+            quoteRequested: weight.default(intent.weights.quoteRequested),
+            meetingHeld: weight.default(intent.weights.meetingHeld),
+          })
+          .strict()
+          .prefault({}),
+        halfLifeDays: z.number().positive().max(3653).default(intent.halfLifeDays),
+        highIntent: share.default(intent.highIntent),
+      })
+      .strict()
+      .prefault({}),
+    lookalike: z
+      .object({
+        minCellCustomers: z.number().int().min(1).default(lookalike.minCellCustomers),
+        shrinkage: z.number().finite().nonnegative().default(lookalike.shrinkage),
+        dropOrder: z
+          .array(z.enum(['industry', 'sizeBand', 'region']))
+          .refine((fields) => new Set(fields).size === fields.length, { message: 'fields must not repeat' })
+          .default([...lookalike.dropOrder]),
+      })
+      .strict()
+      .prefault({}),
+    highContribution: z.number().finite().optional(),
+  })
+  .strict()
+  .prefault({})
 
 /**
  * The scoring configuration: a JSON object (config/scoring.json in the bucket, a file for the
@@ -83,6 +121,8 @@ export const ScoringConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prospect scoring (PI-PIV): see shared/prospects/ and the README's prospect section. */
+    prospects: ProspectConfigSchema,
   })
   .strict()
 

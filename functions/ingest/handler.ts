@@ -6,6 +6,7 @@ import { ingestUpload } from '../../shared/ingest/ingest-upload.ts'
 import { rescoreShards } from '../../shared/ingest/rescore-shards.ts'
 import { uploadEventsFromMessage } from '../../shared/ingest/s3-event.ts'
 import { createLogger } from '../../shared/logger.ts'
+import { tableProspectScoring } from '../../shared/prospect-scoring/on-aws.ts'
 import { createClients } from '../../shared/storage/clients.ts'
 import { curatedTransactions } from '../../shared/storage/curated-transactions.ts'
 import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
@@ -21,6 +22,16 @@ const { s3, dynamo } = createClients(config)
 const objects = s3ObjectStore(s3, config.bucket)
 const curated = curatedTransactions(objects)
 const now = () => new Date()
+const runs = dynamoRunStore(dynamo, config.tableName)
+const loadScoringConfig = s3ScoringConfig(objects)
+const prospectScoring = tableProspectScoring(dynamo, config.tableName, {
+  objects,
+  runs,
+  loadConfig: loadScoringConfig,
+  shardCount: config.shardCount,
+  now,
+  logger,
+})
 const deps = {
   objects,
   curated,
@@ -29,12 +40,13 @@ const deps = {
     curated,
     scores: dynamoScoreStore(dynamo, config.tableName),
     history: dynamoHistoryStore(dynamo, config.tableName),
-    runs: dynamoRunStore(dynamo, config.tableName),
-    loadConfig: s3ScoringConfig(objects),
+    runs,
+    loadConfig: loadScoringConfig,
     shardCount: config.shardCount,
     now,
     logger,
   }),
+  profiles: { store: prospectScoring.profiles, rescoreProspects: () => prospectScoring.score() },
   shardCount: config.shardCount,
   timeZone: config.timeZone,
   now,

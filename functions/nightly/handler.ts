@@ -4,6 +4,7 @@ import { loadConfig } from '../../shared/config.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { nightlySteps } from '../../shared/nightly/steps.ts'
 import { NightlyEventSchema } from '../../shared/nightly/workflow.ts'
+import { tableProspectScoring } from '../../shared/prospect-scoring/on-aws.ts'
 import { createClients } from '../../shared/storage/clients.ts'
 import { dynamoHistoryStore } from '../../shared/storage/dynamo-history-store.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
@@ -15,16 +16,27 @@ const config = loadConfig(process.env)
 const logger = createLogger('nightly')
 const { s3, dynamo } = createClients(config)
 const objects = s3ObjectStore(s3, config.bucket)
+const runs = dynamoRunStore(dynamo, config.tableName)
+const loadScoringConfig = s3ScoringConfig(objects)
+const now = () => new Date()
 const steps = nightlySteps({
   objects,
   scores: dynamoScoreStore(dynamo, config.tableName),
   history: dynamoHistoryStore(dynamo, config.tableName),
-  runs: dynamoRunStore(dynamo, config.tableName),
-  loadConfig: s3ScoringConfig(objects),
+  runs,
+  loadConfig: loadScoringConfig,
   shardCount: config.shardCount,
   timeZone: config.timeZone,
-  now: () => new Date(),
+  now,
   logger,
+  prospects: tableProspectScoring(dynamo, config.tableName, {
+    objects,
+    runs,
+    loadConfig: loadScoringConfig,
+    shardCount: config.shardCount,
+    now,
+    logger,
+  }).score,
 })
 
 /** One function serves every step of the nightly state machine; the event names the step. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { API_ROUTES, APP_NAME, type RouteSpec } from '../resources.ts'
+import { PROSPECT_ROUTE_DOCS } from './prospect-docs.ts'
 import {
   CustomerPathSchema,
   ErrorBodySchema,
@@ -127,6 +128,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       404: error('No export with this id (export_not_found)'),
     },
   },
+  ...PROSPECT_ROUTE_DOCS,
   'GET /openapi.json': {
     summary: 'This document (no authorisation needed)',
     responses: { 200: { description: 'The OpenAPI 3.1 document', schema: OpenApiResponseSchema } },

@@ -6,6 +6,7 @@ import { EXPORT_FORMATS, ExportRequestSchema } from '../exports/request.ts'
 import { EXPORTS } from '../resources.ts'
 import { EXPORT_STATUSES } from '../storage/dynamo-export-store.ts'
 import { HISTORY_LIMIT, HistoryEntrySchema } from '../storage/dynamo-history-store.ts'
+import { ProspectSummarySchema } from './prospect-schemas.ts'
 
 /**
  * The request and response shapes of the API, as zod schemas: handlers validate with them and the
@@ -81,6 +82,9 @@ export const SegmentsResponseSchema = z.object({
     decision: SegmentGroupsSchema,
   }),
   pareto: ParetoSchema,
+  prospects: ProspectSummarySchema.nullable().meta({
+    description: 'Prospects by quadrant PI-PIV as last scored for this run; null when none are stored',
+  }),
 })
 
 export type SegmentsResponse = z.infer<typeof SegmentsResponseSchema>

@@ -1,6 +1,14 @@
 import { z } from 'zod'
 import { SCORE_FIELDS, type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
 import { RFM_SEGMENT_MEANING, type RfmSegment } from '../segments/rfm.ts'
+import { fieldFilter, RangeSchema } from './filter.ts'
+import {
+  EXPORT_KINDS,
+  kindProblems,
+  PROSPECT_FIELDS,
+  PROSPECT_FILTER_SHAPE,
+  PROSPECT_QUADRANTS,
+} from './prospect-export.ts'
 
 type ScoreField = keyof ScoreRecord
 
@@ -12,25 +20,20 @@ const RFM_SEGMENTS = Object.keys(RFM_SEGMENT_MEANING) as [RfmSegment, ...RfmSegm
 const oneOrMore = <T extends z.ZodType>(item: T) =>
   z.array(item).min(1).meta({ description: 'Records whose value is one of these' })
 
-const RangeSchema = z
-  .object({ min: z.number().optional(), max: z.number().optional() })
-  .strict()
-  .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, {
-    message: 'min must not exceed max',
-  })
-  .meta({ description: 'Inclusive bounds; either may be left out' })
-
 /** Which records an export holds: every given condition must hold; an empty filter keeps every record. */
 export const ExportFilterSchema = z
   .object({
     tier: oneOrMore(ScoreRecordSchema.shape.tier).optional(),
-    quadrant: oneOrMore(ScoreRecordSchema.shape.quadrant).optional(),
+    quadrant: oneOrMore(
+      z.enum([...ScoreRecordSchema.shape.quadrant.options, ...PROSPECT_QUADRANTS]),
+    ).optional(),
     rfmSegment: oneOrMore(z.enum(RFM_SEGMENTS)).optional(),
     pattern: oneOrMore(ScoreRecordSchema.shape.pattern).optional(),
     decision: oneOrMore(ScoreRecordSchema.shape.decision).optional(),
     netValue: RangeSchema.optional(),
     churnRisk: RangeSchema.optional(),
     recency: RangeSchema.optional(),
+    ...PROSPECT_FILTER_SHAPE,
   })
   .strict()
 
@@ -38,11 +41,18 @@ export type ExportFilter = z.infer<typeof ExportFilterSchema>
 
 export const ScoreFieldSchema = z.enum(SCORE_FIELDS as [ScoreField, ...ScoreField[]])
 
+/** Fields of customer records, then those only prospect records have. */
+const EXPORT_FIELDS = [...new Set<string>([...SCORE_FIELDS, ...PROSPECT_FIELDS])] as [string, ...string[]]
+
 export const ExportRequestSchema = z
   .object({
+    kind: z
+      .enum(EXPORT_KINDS)
+      .default('customers')
+      .meta({ description: 'Customer records (default) or prospect records (PI-PIV)' }),
     filter: ExportFilterSchema.default({}),
     fields: z
-      .array(ScoreFieldSchema)
+      .array(z.enum(EXPORT_FIELDS))
       .min(1)
       .refine((fields) => new Set(fields).size === fields.length, { message: 'fields must not repeat' })
       .optional()
@@ -51,28 +61,19 @@ export const ExportRequestSchema = z
     gzip: z.boolean().default(false),
   })
   .strict()
+  .superRefine((request, context) => {
+    for (const problem of kindProblems(request)) context.addIssue({ code: 'custom', ...problem })
+  })
 
 export type ExportRequest = z.infer<typeof ExportRequestSchema>
 
 /** The filter as one predicate, its lists turned into sets once. */
 export function recordFilter(filter: ExportFilter): (record: ScoreRecord) => boolean {
-  const checks: ((record: ScoreRecord) => boolean)[] = []
-  for (const field of ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'] as const) {
-    const allowed = filter[field]
-    if (allowed) {
-      const set = new Set<string>(allowed)
-      checks.push((record) => set.has(record[field]))
-    }
-  }
-  for (const field of ['netValue', 'churnRisk', 'recency'] as const) {
-    const range = filter[field]
-    if (range) {
-      const min = range.min ?? Number.NEGATIVE_INFINITY
-      const max = range.max ?? Number.POSITIVE_INFINITY
-      checks.push((record) => record[field] >= min && record[field] <= max)
-    }
-  }
-  return (record) => checks.every((check) => check(record))
+  return fieldFilter<ScoreRecord>(
+    filter,
+    ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'],
+    ['netValue', 'churnRisk', 'recency'],
+  )
 }
 
 /** exports/<exportId>.csv, .jsonl, .csv.gz or .jsonl.gz */

@@ -1,9 +1,13 @@
 import { pipeline, Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { createGunzip, createGzip } from 'node:zlib'
+import { csvLine } from '../csv.ts'
 import { SCORE_FIELDS, type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
 import { runKeys } from '../nightly/steps.ts'
-import { csvHeader, csvRecord } from '../pipeline/record-format.ts'
+import { csvRecord } from '../pipeline/record-format.ts'
+import { prospectKeys } from '../prospect-scoring/prospect-files.ts'
+import { type ProspectRecord, ProspectRecordSchema } from '../prospects/record.ts'
+import { PROSPECT_FIELDS, prospectCsv, prospectFilter } from './prospect-export.ts'
 import { type ExportRequest, recordFilter } from './request.ts'
 
 /** The storage an export needs: shard files to stream from, and a streaming (multipart) upload. */
@@ -34,7 +38,8 @@ const CONTENT_TYPES = {
 } as const
 
 /**
- * Streams every shard's score file of a run (runs/<runId>/scores/), one shard after the other,
+ * Streams every shard's score file of a run (runs/<runId>/scores/), one shard after the other (or,
+ * for `kind: prospects`, the run's prospect file, runs/<runId>/prospects/scores.jsonl.gz),
  * through the filter into CSV or JSON lines, optionally gzipped, and uploads the result in parts.
  * Memory stays constant: a shard is never held whole, and the upload holds a few parts at most.
  */
@@ -49,25 +54,70 @@ export async function writeExport(io: ExportIo, target: ExportTarget): Promise<{
   return { rows: counter.rows }
 }
 
+/** Where an export's records come from and how each is checked, kept and written. */
+interface ExportSource {
+  /** The files to stream, each with what the export's failure says when it is missing. */
+  readonly files: readonly { readonly key: string; readonly missing: string }[]
+  /** Parses one stored line; undefined when the filter drops it. */
+  line(text: string): string | undefined
+  readonly header: readonly string[]
+}
+
+function exportSource(target: ExportTarget): ExportSource {
+  const { request } = target
+  if (request.kind === 'prospects') {
+    const fields = (request.fields ?? PROSPECT_FIELDS) as (keyof ProspectRecord)[]
+    const keep = prospectFilter(request.filter)
+    const format =
+      request.format === 'csv'
+        ? (record: ProspectRecord) => prospectCsv(record, fields)
+        : (record: ProspectRecord) => jsonOf(record, request.fields)
+    return {
+      files: [
+        { key: prospectKeys.scores(target.runId), missing: `run ${target.runId} has no prospect scores` },
+      ],
+      header: fields,
+      line(text) {
+        const record = ProspectRecordSchema.parse(JSON.parse(text))
+        return keep(record) ? format(record) : undefined
+      },
+    }
+  }
+  const fields = (request.fields ?? SCORE_FIELDS) as (keyof ScoreRecord)[]
+  const keep = recordFilter(request.filter)
+  const format =
+    request.format === 'csv'
+      ? (record: ScoreRecord) => csvRecord(record, fields)
+      : (record: ScoreRecord) => jsonOf(record, request.fields)
+  return {
+    files: Array.from({ length: target.shardCount }, (_, shard) => ({
+      key: runKeys.scores(target.runId, shard),
+      missing: `run ${target.runId} has no scores for shard ${shard}`,
+    })),
+    header: fields,
+    line(text) {
+      const record = ScoreRecordSchema.parse(JSON.parse(text))
+      return keep(record) ? format(record) : undefined
+    },
+  }
+}
+
 async function* exportChunks(
   io: ExportIo,
   target: ExportTarget,
   counter: { rows: number },
 ): AsyncGenerator<Buffer> {
   const { request } = target
-  const keep = recordFilter(request.filter)
-  const fields = request.fields ?? SCORE_FIELDS
-  const format = lineFormat(request)
+  const source = exportSource(target)
   const newline = request.format === 'csv' ? '\r\n' : '\n'
-  let pending = request.format === 'csv' ? `${csvHeader(fields)}${newline}` : ''
-  for (let shard = 0; shard < target.shardCount; shard++) {
-    const key = runKeys.scores(target.runId, shard)
+  let pending = request.format === 'csv' ? `${csvLine(source.header)}${newline}` : ''
+  for (const { key, missing } of source.files) {
     const body = await io.read(key)
-    if (!body) throw new ExportError(`run ${target.runId} has no scores for shard ${shard}`)
-    for await (const line of gunzippedLines(body)) {
-      const record = ScoreRecordSchema.parse(JSON.parse(line))
-      if (!keep(record)) continue
-      pending += format(record) + newline
+    if (!body) throw new ExportError(missing)
+    for await (const text of gunzippedLines(body)) {
+      const line = source.line(text)
+      if (line === undefined) continue
+      pending += line + newline
       counter.rows++
       if (pending.length >= CHUNK_CHARS) {
         yield Buffer.from(pending, 'utf8')
@@ -78,12 +128,10 @@ async function* exportChunks(
   if (pending.length > 0) yield Buffer.from(pending, 'utf8')
 }
 
-/** CSV rows as the command-line scorer writes them (csvCell quoting and formula neutralisation). */
-function lineFormat(request: ExportRequest): (record: ScoreRecord) => string {
-  const { fields } = request
-  if (request.format === 'csv') return (record) => csvRecord(record, fields ?? SCORE_FIELDS)
-  if (!fields) return (record) => JSON.stringify(record)
-  return (record) => JSON.stringify(Object.fromEntries(fields.map((field) => [field, record[field]])))
+/** JSON lines: the whole record, or the requested fields in their order. */
+function jsonOf<R extends object>(record: R, fields: readonly string[] | undefined): string {
+  if (!fields) return JSON.stringify(record)
+  return JSON.stringify(Object.fromEntries(fields.map((field) => [field, record[field as keyof R]])))
 }
 
 /** The non-empty lines of a gzip file, decoded as UTF-8 without splitting a character. */

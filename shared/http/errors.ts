@@ -37,6 +37,12 @@ export class CustomerNotFoundError extends NotFoundError {
   }
 }
 
+export class ProspectNotFoundError extends NotFoundError {
+  constructor(prospectId: string) {
+    super('prospect_not_found', 'no score for this prospect id', { prospectId })
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
     super(413, 'payload_too_large', `the request body exceeds ${limitBytes / 1024} KB`, { limitBytes })

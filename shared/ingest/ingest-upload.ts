@@ -2,10 +2,18 @@ import { csvLine } from '../csv.ts'
 import { shardOf } from '../domain/shard.ts'
 import type { Transaction } from '../domain/transaction.ts'
 import type { Log } from '../logger.ts'
+import type { CuratedProfiles, ProfileKind } from '../storage/curated-profiles.ts'
 import type { CuratedTransactions } from '../storage/curated-transactions.ts'
 import type { UploadLedger } from '../storage/dynamo-upload-ledger.ts'
 import type { ObjectStore } from '../storage/s3-object-store.ts'
-import { InvalidUploadError, parseTransactions, type RowRejection } from './parse-transactions.ts'
+import {
+  InvalidUploadError,
+  parseTransactions,
+  parseUpload,
+  type RowRejection,
+  type UploadBatch,
+} from './parse-transactions.ts'
+import { customerContract, prospectContract } from './profile-fields.ts'
 import type { RescoreShards } from './rescore-shards.ts'
 import {
   parseUploadKey,
@@ -30,10 +38,18 @@ export interface IngestDeps {
   readonly curated: CuratedTransactions
   readonly ledger: UploadLedger
   readonly rescore: RescoreShards
+  /** Customer master and prospect uploads; without it they are ignored. */
+  readonly profiles?: ProfileIngestDeps | undefined
   readonly shardCount: number
   readonly timeZone: string
   readonly now: () => Date
   readonly logger: Log
+}
+
+export interface ProfileIngestDeps {
+  readonly store: CuratedProfiles
+  /** Re-scores every stored prospect against the current customer base. */
+  readonly rescoreProspects: () => Promise<{ prospects: number; asOf: string }>
 }
 
 export type IngestResult =
@@ -66,6 +82,8 @@ export interface UploadReport {
   readonly rejectedRowsKey?: string | undefined
   readonly error?: { readonly message: string; readonly line?: number; readonly field?: string } | undefined
   readonly customersScored: number
+  /** Customer master and prospect uploads: prospects re-scored against the customer base. */
+  readonly prospectsScored?: number | undefined
   readonly asOf?: string | undefined
 }
 
@@ -73,17 +91,18 @@ export interface UploadReport {
 export const REPORT_REJECTION_LIMIT = 1000
 
 /**
- * Ingests one uploaded transaction file: validate every row, keep the original, write a report
- * (and the rejected rows) under reports/ and rejected/, store the accepted rows per customer shard,
- * then re-score the affected shards. Re-delivered events are no-ops; a crash part-way leaves the
- * upload "processing" for the retry to complete, and the report says "done" only at the very end.
+ * Ingests one uploaded file of any kind: validate every row, keep the original, write a report (and
+ * the rejected rows) under reports/ and rejected/, store the accepted rows in the curated area, then
+ * score what they affect: transactions are stored per customer shard and the affected shards
+ * re-scored; customer master rows and prospects are stored per source key and every prospect is
+ * re-scored. Re-delivered events are no-ops; a crash part-way leaves the upload "processing" for the
+ * retry to complete, and the report says "done" only at the very end.
  */
 export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promise<IngestResult> {
   const location = parseUploadKey(event.key)
   if (!location) return { outcome: 'ignored', reason: 'not under incoming/<kind>/' }
-  if (location.kind !== 'transactions') {
-    return { outcome: 'ignored', reason: `${location.kind} uploads are not scored yet` }
-  }
+  const kind = kindIngest(location.kind, deps)
+  if (!kind) return { outcome: 'ignored', reason: `${location.kind} uploads are not handled here` }
   const version = event.versionId ?? event.eTag ?? event.sequencer ?? ''
   const id = uploadId(event.bucket, event.key, version)
   const startedAt = deps.now().toISOString()
@@ -125,7 +144,7 @@ export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promis
     },
     startedAt,
   }
-  const parsed = await readUpload(body, location, deps)
+  const parsed = await kind.parse(body, location)
   if ('error' in parsed) {
     return fail(id, location, deps, {
       ...report,
@@ -135,7 +154,7 @@ export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promis
     })
   }
 
-  const { shards, rejections, rowsRead } = parsed
+  const { rejections, rowsRead } = parsed
   const rejectedRowsKey = rejections.length > 0 ? rejectedKey(location) : undefined
   if (rejectedRowsKey)
     await deps.objects.write(rejectedRowsKey, rejectionsCsv(rejections), 'text/csv; charset=utf-8')
@@ -151,18 +170,7 @@ export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promis
     })
   }
 
-  const source = sourceId(event.key)
-  for (const [shard, shardRows] of shards) await deps.curated.write(shard, source, shardRows)
-  const previous = await deps.ledger.getSourceShards(source)
-  const stale = (previous?.shards ?? []).filter((shard) => !shards.has(shard))
-  for (const shard of stale) await deps.curated.remove(shard, [source])
-  await deps.ledger.putSourceShards(source, {
-    sourceKey: event.key,
-    shards: [...shards.keys()],
-    uploadId: id,
-  })
-
-  const scored = await deps.rescore([...shards.keys(), ...stale])
+  const scored = await parsed.store({ sourceKey: event.key, uploadId: id })
   const key = reportKey(location)
   const finished: UploadReport = {
     ...report,
@@ -173,6 +181,7 @@ export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promis
     rejectionsTruncated: rejections.length > REPORT_REJECTION_LIMIT,
     rejectedRowsKey,
     customersScored: scored.customers,
+    prospectsScored: scored.prospects,
     asOf: scored.asOf,
   }
   await deps.objects.write(key, JSON.stringify(finished, null, 2), 'application/json')
@@ -188,50 +197,143 @@ export async function ingestUpload(event: UploadEvent, deps: IngestDeps): Promis
     key: event.key,
     ...rows,
     customersScored: scored.customers,
+    prospectsScored: scored.prospects,
   })
   return { outcome: 'done', uploadId: id, reportKey: key, report: finished }
 }
 
+interface Scored {
+  readonly customers: number
+  readonly prospects?: number | undefined
+  readonly asOf?: string | undefined
+}
+
 type ParsedUpload =
   | {
-      readonly shards: Map<number, Transaction[]>
       readonly rejections: RowRejection[]
       readonly rowsRead: number
+      /** Stores the accepted rows in the curated area and scores what they affect. */
+      readonly store: (upload: { sourceKey: string; uploadId: string }) => Promise<Scored>
     }
   | { readonly error: { message: string; line?: number; field?: string } }
 
-async function readUpload(
-  body: AsyncIterable<Uint8Array>,
-  location: UploadLocation,
-  deps: IngestDeps,
-): Promise<ParsedUpload> {
-  const shards = new Map<number, Transaction[]>()
+/** How one kind of upload is read and stored; the rest of ingest is the same for every kind. */
+interface KindIngest {
+  parse(body: AsyncIterable<Uint8Array>, location: UploadLocation): Promise<ParsedUpload>
+}
+
+function kindIngest(kind: UploadLocation['kind'], deps: IngestDeps): KindIngest | undefined {
+  if (kind === 'transactions') return transactionIngest(deps)
+  return deps.profiles ? profileIngest(kind, deps.profiles, deps) : undefined
+}
+
+function transactionIngest(deps: IngestDeps): KindIngest {
+  return {
+    async parse(body, location) {
+      const shards = new Map<number, Transaction[]>()
+      const batches = parseTransactions(body, { fileName: location.name, timeZone: deps.timeZone })
+      const read = await readRows(
+        batches,
+        (row) => row.transactionId,
+        { field: 'transaction_id', what: 'a transaction id' },
+        (row) => {
+          const shard = shardOf(row.customerId, deps.shardCount)
+          const list = shards.get(shard)
+          if (list) list.push(row)
+          else shards.set(shard, [row])
+        },
+      )
+      if ('error' in read) return read
+      return {
+        ...read,
+        async store({ sourceKey, uploadId }) {
+          const source = sourceId(sourceKey)
+          for (const [shard, shardRows] of shards) await deps.curated.write(shard, source, shardRows)
+          const previous = await deps.ledger.getSourceShards(source)
+          const stale = (previous?.shards ?? []).filter((shard) => !shards.has(shard))
+          for (const shard of stale) await deps.curated.remove(shard, [source])
+          await deps.ledger.putSourceShards(source, { sourceKey, shards: [...shards.keys()], uploadId })
+          return deps.rescore([...shards.keys(), ...stale])
+        },
+      }
+    },
+  }
+}
+
+function profileIngest(kind: ProfileKind, profiles: ProfileIngestDeps, deps: IngestDeps): KindIngest {
+  return {
+    async parse(body, location) {
+      const options = { fileName: location.name }
+      const rows: unknown[] = []
+      const keep = (row: unknown) => rows.push(row)
+      const read =
+        kind === 'customers'
+          ? await readRows(
+              parseUpload(body, customerContract(), options),
+              (row) => row.customerId,
+              {
+                field: 'customer_id',
+                what: 'a customer',
+              },
+              keep,
+            )
+          : await readRows(
+              parseUpload(body, prospectContract(), options),
+              (row) => row.prospectId,
+              {
+                field: 'prospect_id',
+                what: 'a prospect',
+              },
+              keep,
+            )
+      if ('error' in read) return read
+      return {
+        ...read,
+        async store({ sourceKey }) {
+          const ingestedAt = deps.now().toISOString()
+          await profiles.store.write(kind, sourceId(sourceKey), { sourceKey, ingestedAt }, rows)
+          const scored = await profiles.rescoreProspects()
+          return { customers: 0, prospects: scored.prospects, asOf: scored.asOf }
+        },
+      }
+    },
+  }
+}
+
+/**
+ * Hands each valid row of an upload to `onRow` and gathers the rejections in line order. A row
+ * whose id (`idOf`) repeats one of an earlier line is rejected: each id is kept once per file.
+ */
+async function readRows<Row>(
+  batches: AsyncIterable<UploadBatch<Row>>,
+  idOf: (row: Row) => string | undefined,
+  id: { field: string; what: string },
+  onRow: (row: Row) => void,
+): Promise<{ rejections: RowRejection[]; rowsRead: number } | Extract<ParsedUpload, { error: unknown }>> {
+  let accepted = 0
   const rejections: RowRejection[] = []
   const firstLineOfId = new Map<string, number>()
-  let accepted = 0
   try {
-    for await (const batch of parseTransactions(body, { fileName: location.name, timeZone: deps.timeZone })) {
+    for await (const batch of batches) {
       rejections.push(...batch.rejections)
       batch.rows.forEach((row, i) => {
         const line = batch.lines[i] ?? 0
-        if (row.transactionId !== undefined) {
-          const first = firstLineOfId.get(row.transactionId)
+        const key = idOf(row)
+        if (key !== undefined) {
+          const first = firstLineOfId.get(key)
           if (first !== undefined) {
             rejections.push({
               line,
-              field: 'transaction_id',
-              reason: `duplicate of line ${first}; a transaction id is kept once`,
-              value: row.transactionId,
+              field: id.field,
+              reason: `duplicate of line ${first}; ${id.what} is kept once`,
+              value: key,
             })
             return
           }
-          firstLineOfId.set(row.transactionId, line)
+          firstLineOfId.set(key, line)
         }
         accepted++
-        const shard = shardOf(row.customerId, deps.shardCount)
-        const list = shards.get(shard)
-        if (list) list.push(row)
-        else shards.set(shard, [row])
+        onRow(row)
       })
     }
   } catch (error) {
@@ -241,7 +343,7 @@ async function readUpload(
     throw error
   }
   rejections.sort((a, b) => a.line - b.line)
-  return { shards, rejections, rowsRead: accepted + countRejectedRows(rejections) }
+  return { rejections, rowsRead: accepted + countRejectedRows(rejections) }
 }
 
 function countRejectedRows(rejections: readonly RowRejection[]): number {

@@ -47,11 +47,50 @@ export interface ParseTransactionsOptions {
   readonly batchSize?: number | undefined
 }
 
-export interface TransactionBatch {
-  readonly rows: Transaction[]
+export interface UploadBatch<Row> {
+  readonly rows: Row[]
   /** `lines[i]` is the line on which `rows[i]` starts. */
   readonly lines: number[]
   readonly rejections: RowRejection[]
+}
+
+export type TransactionBatch = UploadBatch<Transaction>
+
+/** What checks the records of one kind of upload. */
+export interface RecordChecker<Columns> {
+  /** Checks one CSV record whose field `i` is `source.slice(starts[i], ends[i])`. */
+  checkRecord(line: number, source: string, starts: Int32Array, ends: Int32Array, columns: Columns): void
+  /** Checks one parsed JSON line. */
+  checkObject(line: number, object: Readonly<Record<string, unknown>>): void
+}
+
+/**
+ * The contract of one kind of upload: its columns, which are required, and the checker that turns
+ * a record into a row or into rejections. `Columns` is where the checker finds each column of a CSV
+ * record, built once from the header (`indexOf` is -1 for a column the file does not have).
+ */
+export interface UploadContract<Row, Columns> {
+  readonly columns: readonly string[]
+  readonly required: readonly string[]
+  columnsOf(indexOf: (column: string) => number): Columns
+  checker(sink: RowSink<Row>): RecordChecker<Columns>
+}
+
+/** The transaction file contract (see transaction-fields.ts and business-day.ts). */
+export function transactionContract(timeZone = 'UTC'): UploadContract<Transaction, ColumnIndexes> {
+  const resolveDay = businessDayResolver(timeZone)
+  return {
+    columns: Object.values(COLUMNS),
+    required: REQUIRED_COLUMNS,
+    columnsOf: (at) => ({
+      customerId: at(COLUMNS.customerId),
+      date: at(COLUMNS.date),
+      amount: at(COLUMNS.amount),
+      transactionId: at(COLUMNS.transactionId),
+      margin: at(COLUMNS.margin),
+    }),
+    checker: (sink) => new RowChecker(resolveDay, sink),
+  }
 }
 
 /** Field of file-level problems that concern no column. */
@@ -91,10 +130,22 @@ export function formatFromKey(key: string): UploadFormat | undefined {
  * Reads an upload and yields its valid rows, each with its line, and the rejections of its bad rows, in
  * file order. Throws InvalidUploadError for file-level problems, and a RangeError for an unknown time zone.
  */
-export async function* parseTransactions(
+export function parseTransactions(
   input: AsyncIterable<Uint8Array>,
   options: ParseTransactionsOptions,
 ): AsyncGenerator<TransactionBatch, void, undefined> {
+  return parseUpload(input, transactionContract(options.timeZone), options)
+}
+
+/**
+ * Reads an upload of any kind under its contract: the same formats, file-level checks, line
+ * numbers and batches as transaction files.
+ */
+export async function* parseUpload<Row, Columns>(
+  input: AsyncIterable<Uint8Array>,
+  contract: UploadContract<Row, Columns>,
+  options: Omit<ParseTransactionsOptions, 'timeZone'>,
+): AsyncGenerator<UploadBatch<Row>, void, undefined> {
   const { fileName } = options
   const format = options.format ?? formatFromKey(fileName)
   if (format === undefined) {
@@ -104,10 +155,12 @@ export async function* parseTransactions(
       reason: 'the file type is unknown; name it .csv, .jsonl or .ndjson, optionally followed by .gz',
     })
   }
-  const batches = new Batches(options.batchSize ?? DEFAULT_BATCH_SIZE)
-  const checker = new RowChecker(businessDayResolver(options.timeZone ?? 'UTC'), batches)
+  const batches = new Batches<Row>(options.batchSize ?? DEFAULT_BATCH_SIZE)
+  const checker = contract.checker(batches)
   const reader =
-    format === 'csv' ? new CsvUpload(fileName, checker, batches) : new JsonLinesUpload(checker, batches)
+    format === 'csv'
+      ? new CsvUpload(fileName, contract, checker, batches)
+      : new JsonLinesUpload(checker, batches)
   try {
     for await (const text of uploadText(input)) {
       reader.push(text)
@@ -145,12 +198,12 @@ function toUploadError(error: unknown, fileName: string, reader: UploadReader): 
   return error
 }
 
-class Batches implements RowSink {
+class Batches<Row> implements RowSink<Row> {
   readonly #size: number
-  #rows: Transaction[] = []
+  #rows: Row[] = []
   #lines: number[] = []
   #rejections: RowRejection[] = []
-  #full: TransactionBatch[] = []
+  #full: UploadBatch<Row>[] = []
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) {
@@ -159,7 +212,7 @@ class Batches implements RowSink {
     this.#size = size
   }
 
-  accept(row: Transaction, line: number): void {
+  accept(row: Row, line: number): void {
     this.#rows.push(row)
     this.#lines.push(line)
     if (this.#rows.length + this.#rejections.length >= this.#size) this.#close()
@@ -170,13 +223,13 @@ class Batches implements RowSink {
     if (this.#rows.length + this.#rejections.length >= this.#size) this.#close()
   }
 
-  takeFull(): TransactionBatch[] {
+  takeFull(): UploadBatch<Row>[] {
     const full = this.#full
     this.#full = []
     return full
   }
 
-  takeAll(): TransactionBatch[] {
+  takeAll(): UploadBatch<Row>[] {
     if (this.#rows.length + this.#rejections.length > 0) this.#close()
     return this.takeFull()
   }
@@ -189,20 +242,30 @@ class Batches implements RowSink {
   }
 }
 
-interface CsvColumns extends ColumnIndexes {
+interface CsvColumns<Columns> {
   /** How many fields the header has, and so every record. */
   readonly width: number
+  readonly columns: Columns
 }
 
-class CsvUpload implements UploadReader, CsvRecordHandler {
+class CsvUpload<Row, Columns> implements UploadReader, CsvRecordHandler {
   readonly #fileName: string
-  readonly #checker: RowChecker
-  readonly #sink: RowSink
+  readonly #contract: UploadContract<Row, Columns>
+  readonly #known: ReadonlySet<string>
+  readonly #checker: RecordChecker<Columns>
+  readonly #sink: RowSink<Row>
   readonly #splitter: CsvRecordSplitter
-  #columns: CsvColumns | undefined
+  #columns: CsvColumns<Columns> | undefined
 
-  constructor(fileName: string, checker: RowChecker, sink: RowSink) {
+  constructor(
+    fileName: string,
+    contract: UploadContract<Row, Columns>,
+    checker: RecordChecker<Columns>,
+    sink: RowSink<Row>,
+  ) {
     this.#fileName = fileName
+    this.#contract = contract
+    this.#known = new Set(contract.columns)
     this.#checker = checker
     this.#sink = sink
     this.#splitter = new CsvRecordSplitter(this)
@@ -239,7 +302,7 @@ class CsvUpload implements UploadReader, CsvRecordHandler {
       })
       return
     }
-    this.#checker.checkRecord(line, source, starts, ends, columns)
+    this.#checker.checkRecord(line, source, starts, ends, columns.columns)
   }
 
   malformed(line: number, reason: string): void {
@@ -254,12 +317,18 @@ class CsvUpload implements UploadReader, CsvRecordHandler {
     this.#sink.reject({ line, field: WHOLE_LINE, reason })
   }
 
-  #header(source: string, starts: Int32Array, ends: Int32Array, count: number, line: number): CsvColumns {
+  #header(
+    source: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    count: number,
+    line: number,
+  ): CsvColumns<Columns> {
     const names = fieldsOf(source, starts, ends, count)
     const indexes = new Map<string, number>()
     for (const [index, name] of names.entries()) {
       const column = name.trim().toLowerCase()
-      if (!KNOWN_COLUMNS.has(column)) continue
+      if (!this.#known.has(column)) continue
       if (indexes.has(column)) {
         throw new InvalidUploadError({
           fileName: this.#fileName,
@@ -270,7 +339,7 @@ class CsvUpload implements UploadReader, CsvRecordHandler {
       }
       indexes.set(column, index)
     }
-    const missing = REQUIRED_COLUMNS.filter((column) => !indexes.has(column))
+    const missing = this.#contract.required.filter((column) => !indexes.has(column))
     if (missing.length > 0) {
       throw new InvalidUploadError({
         fileName: this.#fileName,
@@ -279,19 +348,9 @@ class CsvUpload implements UploadReader, CsvRecordHandler {
         reason: `the header has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}${separatorHint(names)}`,
       })
     }
-    const at = (column: string): number => indexes.get(column) ?? -1
-    return {
-      width: count,
-      customerId: at(COLUMNS.customerId),
-      date: at(COLUMNS.date),
-      amount: at(COLUMNS.amount),
-      transactionId: at(COLUMNS.transactionId),
-      margin: at(COLUMNS.margin),
-    }
+    return { width: count, columns: this.#contract.columnsOf((column) => indexes.get(column) ?? -1) }
   }
 }
-
-const KNOWN_COLUMNS: ReadonlySet<string> = new Set(Object.values(COLUMNS))
 
 function fieldsOf(source: string, starts: Int32Array, ends: Int32Array, count: number): string[] {
   return Array.from({ length: count }, (_, i) => source.slice(starts[i], ends[i]))
@@ -306,14 +365,14 @@ function separatorHint(names: readonly string[]): string {
 }
 
 /** JSON lines: a JSON string cannot hold a raw line break, so every record is one physical line. */
-class JsonLinesUpload implements UploadReader {
-  readonly #checker: RowChecker
-  readonly #sink: RowSink
+class JsonLinesUpload<Row, Columns> implements UploadReader {
+  readonly #checker: RecordChecker<Columns>
+  readonly #sink: RowSink<Row>
   #pending = ''
   #line = 1
   #sawRecord = false
 
-  constructor(checker: RowChecker, sink: RowSink) {
+  constructor(checker: RecordChecker<Columns>, sink: RowSink<Row>) {
     this.#checker = checker
     this.#sink = sink
   }

@@ -20,8 +20,8 @@ export interface RowRejection {
   readonly value?: string
 }
 
-export interface RowSink {
-  accept(row: Transaction, line: number): void
+export interface RowSink<Row = Transaction> {
+  accept(row: Row, line: number): void
   reject(rejection: RowRejection): void
 }
 

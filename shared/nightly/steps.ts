@@ -8,6 +8,7 @@ import type { Log } from '../logger.ts'
 import { type CustomerInput, fitPopulation, Scorer } from '../pipeline/population.ts'
 import { RowStore } from '../pipeline/row-store.ts'
 import { customerInputs } from '../pipeline/score-population.ts'
+import { type ProspectRun, readProspectSummary } from '../prospect-scoring/prospect-files.ts'
 import { PREFIXES } from '../resources.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
 import { curatedTransactions } from '../storage/curated-transactions.ts'
@@ -32,6 +33,8 @@ export interface NightlyDeps {
   readonly timeZone: string
   readonly now: () => Date
   readonly logger: Log
+  /** Scores every prospect against a run's customer base; without it the prospect step does nothing. */
+  readonly prospects?: ((run: { runId: string; asOf: string }) => Promise<ProspectRun>) | undefined
 }
 
 /** What one shard's Score step found: counts for the report, writes made, labels that moved. */
@@ -167,6 +170,11 @@ export function nightlySteps(deps: NightlyDeps) {
       return { shard, customers: records.length, written: changed.length }
     },
 
+    async prospects(event: Extract<NightlyEvent, { step: 'prospects' }>) {
+      const scored = await deps.prospects?.({ runId: event.runId, asOf: event.asOf })
+      return { runId: event.runId, prospects: scored?.prospects ?? 0 }
+    },
+
     async finalise(event: Extract<NightlyEvent, { step: 'finalise' }>) {
       const { runId, asOf } = event
       const [model, run] = await Promise.all([deps.runs.getModel(runId), deps.runs.getRun(runId)])
@@ -205,6 +213,7 @@ export function nightlySteps(deps: NightlyDeps) {
           written,
           skipped: counts.customers - written,
         },
+        prospects: (await readProspectSummary(deps.objects, runId)) ?? null,
         changes: {
           tier: changes.filter((c) => c.field === 'tier').length,
           rfmSegment: changes.filter((c) => c.field === 'rfmSegment').length,
@@ -249,6 +258,8 @@ export function nightlySteps(deps: NightlyDeps) {
           return steps.fit(event)
         case 'score':
           return steps.score(event)
+        case 'prospects':
+          return steps.prospects(event)
         case 'finalise':
           return steps.finalise(event)
         case 'fail':
@@ -268,13 +279,17 @@ function describeError(error: unknown): string {
   return 'unknown error'
 }
 
-async function writeLines(objects: ObjectStore, key: string, items: readonly unknown[]): Promise<void> {
+export async function writeLines(
+  objects: ObjectStore,
+  key: string,
+  items: readonly unknown[],
+): Promise<void> {
   const text = items.map((item) => JSON.stringify(item)).join('\n')
   await objects.write(key, await gzipAsync(text), 'application/gzip')
 }
 
 /** Reads a JSON-lines object this run wrote itself; a missing object is an empty list. */
-async function readLines<T>(objects: ObjectStore, key: string): Promise<T[]> {
+export async function readLines<T>(objects: ObjectStore, key: string): Promise<T[]> {
   const body = await objects.readAll(key)
   if (!body) return []
   const text = (await gunzipAsync(body)).toString('utf8')

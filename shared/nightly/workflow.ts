@@ -5,7 +5,7 @@ import { RunIdSchema } from '../domain/run-id.ts'
  * The nightly run, declared once: the CDK stack builds the Step Functions state machine from these
  * steps and the local runner executes the same steps in process. A test checks the two agree.
  *
- * Plan -> Summarise (map over shards) -> Fit -> Score (map over shards) -> Finalise; any failure
+ * Plan -> Summarise (map over shards) -> Fit -> Score (map over shards) -> ScoreProspects -> Finalise; any failure
  * -> RecordFailure, which marks the run failed and leaves the previous run served.
  */
 export const NIGHTLY_STEPS = [
@@ -25,6 +25,8 @@ export const NIGHTLY_STEPS = [
     /** Bounded by DynamoDB: a new on-demand table starts near 4,000 writes/s. */
     maxConcurrency: 10,
   },
+  /** Prospects re-scored against the customer base this run scored (PI-PIV). */
+  { state: 'ScoreProspects', step: 'prospects', kind: 'task' },
   { state: 'Finalise', step: 'finalise', kind: 'task' },
 ] as const
 
@@ -53,6 +55,7 @@ export const NightlyEventSchema = z.discriminatedUnion('step', [
   z.object({ step: z.literal('summarise'), ...RunRef, shard: z.number().int().nonnegative() }),
   z.object({ step: z.literal('fit'), ...RunRef }),
   z.object({ step: z.literal('score'), ...RunRef, shard: z.number().int().nonnegative() }),
+  z.object({ step: z.literal('prospects'), ...RunRef }),
   z.object({ step: z.literal('finalise'), ...RunRef }),
   z.object({ step: z.literal('fail'), ...RunRef, error: z.unknown().optional() }),
 ])

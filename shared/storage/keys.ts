@@ -2,6 +2,7 @@
 export const keys = {
   customerLatest: (customerId: string) => ({ pk: `CUST#${customerId}`, sk: 'LATEST' }),
   customerHistory: (customerId: string, asOf: string) => ({ pk: `CUST#${customerId}`, sk: `RUN#${asOf}` }),
+  prospectLatest: (prospectId: string) => ({ pk: `PROSPECT#${prospectId}`, sk: 'LATEST' }),
   upload: (uploadId: string) => ({ pk: `UPLOAD#${uploadId}`, sk: 'META' }),
   source: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'META' }),
   run: (runId: string) => ({ pk: `RUN#${runId}`, sk: 'META' }),

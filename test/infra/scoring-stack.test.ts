@@ -348,6 +348,12 @@ describe('functions', () => {
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([])
   })
 
+  it('lets get-prospect read prospect items and nothing else', () => {
+    const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
+    const granted = statementsOf('getProspect').filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
+    expect(granted).toEqual([{ effect: 'Allow', actions: ['dynamodb:GetItem'], resources: [tableArn] }])
+  })
+
   it('lets get-customer-history query the table, and nothing else', () => {
     const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
     const granted = statementsOf('getCustomerHistory').filter(
@@ -465,6 +471,9 @@ describe('functions', () => {
         `s3:PutObject ${PREFIXES.rejected}*`,
         `s3:PutObject ${PREFIXES.curated}*`,
         `s3:DeleteObject ${PREFIXES.curated}*`,
+        // Prospects scored on upload: the served run's score files in, its prospect files out.
+        `s3:GetObject ${PREFIXES.runs}*`,
+        `s3:PutObject ${PREFIXES.runs}*/prospects/*`,
         // The bucket itself, for listing a shard's files.
         's3:ListBucket ',
       ].sort(),
