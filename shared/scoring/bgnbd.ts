@@ -7,6 +7,7 @@
 import digamma from '@stdlib/math-base-special-digamma'
 import gammaln from '@stdlib/math-base-special-gammaln'
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1'
+import { expectedIfAliveByQuadrature } from './bgnbd-quadrature.ts'
 import { type MinimizeOptions, minimizeFromStarts, type Objective } from './optimize.ts'
 
 export type BgNbdParams = {
@@ -278,6 +279,15 @@ function fromLog(theta: readonly number[]): BgNbdParams {
  * (a+b+x-1)/(a-1) * [1 - (1-z)^(a-1) * 2F1(a+b-1-r, a-1; a+b+x-1; z)], z = t/(alpha+T+t).
  */
 export function expectedIfAlive(params: BgNbdParams, x: number, T: number, t: number): number {
+  const closed = closedForm(params, x, T, t)
+  // The expectation lies in [0, E[lambda] t]; outside it (or NaN) the closed form has met one of its
+  // poles, which degenerate fits reach, and the integral it stands for is evaluated instead.
+  const bound = ((params.r + x) * t) / (params.alpha + T)
+  if (closed >= 0 && closed <= bound * (1 + 1e-9)) return closed
+  return expectedIfAliveByQuadrature(params, x, T, t)
+}
+
+function closedForm(params: BgNbdParams, x: number, T: number, t: number): number {
   const { a } = params
   if (Math.abs(a - 1) >= A_ONE_WINDOW) return bracketTerm(params, x, T, t)
   const below = bracketTerm({ ...params, a: 1 - A_ONE_WINDOW }, x, T, t)
