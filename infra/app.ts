@@ -6,7 +6,8 @@ const app = new App()
 
 /**
  * Optional deploy-time settings: `npx cdk deploy -c businessTimeZone=Europe/Berlin -c shardCount=32`,
- * `-c nightlyHour=3 -c nightlyTimeZone=Europe/Berlin -c nightlyDeadlineHours=4` for the nightly run.
+ * `-c nightlyHour=3 -c nightlyTimeZone=Europe/Berlin -c nightlyDeadlineHours=4` for the nightly run,
+ * `-c tableWarmWriteUnits=40000` for the table's warm write throughput (0: the table's own).
  */
 function context(key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(key)
@@ -28,6 +29,7 @@ new ScoringStack(app, 'CustomerScoring', {
   nightlyHour: numberContext('nightlyHour'),
   nightlyTimeZone: context('nightlyTimeZone'),
   nightlyDeadlineHours: numberContext('nightlyDeadlineHours'),
+  tableWarmWriteUnits: numberContext('tableWarmWriteUnits'),
 })
 
 addNagChecks(app)

@@ -44,6 +44,32 @@ export function nightlySchedule(settings: NightlySchedule): NightlySchedule {
   return settings
 }
 
+/**
+ * Write units per second the table serves at once by default (its warm throughput), so the Score map
+ * is not throttled while an on-demand table ramps up from the 4,000 writes/s a new table starts at.
+ * 40,000 is the default per-table throughput quota of an on-demand table: the most the table may take
+ * without a quota increase, and what 10 Score tasks writing LATEST and history items need (README,
+ * "Expected cost and time on AWS").
+ */
+export const DEFAULT_WARM_WRITE_UNITS = 40_000
+
+/** What a new on-demand table serves anyway; a warm throughput below it would mean nothing. */
+export const ON_DEMAND_INITIAL_WRITE_UNITS = 4_000
+
+/**
+ * The table's warm write throughput for the nightly run: `undefined` (leave the table's own) for 0,
+ * otherwise a whole number of write units per second from 4,000 up; anything else throws.
+ */
+export function warmWriteUnits(setting: number): number | undefined {
+  if (setting === 0) return undefined
+  if (!Number.isInteger(setting) || setting < ON_DEMAND_INITIAL_WRITE_UNITS) {
+    throw new Error(
+      `tableWarmWriteUnits must be 0 (leave the table's own) or an integer of at least ${ON_DEMAND_INITIAL_WRITE_UNITS}, got ${setting}`,
+    )
+  }
+  return setting
+}
+
 /** The execution input the schedule passes; Plan derives the as-of date from it in the business zone. */
 const SCHEDULED_INPUT = { scheduledTime: scheduler.ContextAttribute.scheduledTime } as const
 

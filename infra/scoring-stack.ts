@@ -38,7 +38,7 @@ import {
 } from '../shared/resources.ts'
 import { HouseFunction } from './house-function.ts'
 import { wildcardResourceFinding } from './nag.ts'
-import { NightlyRun, nightlySchedule } from './nightly.ts'
+import { DEFAULT_WARM_WRITE_UNITS, NightlyRun, nightlySchedule, warmWriteUnits } from './nightly.ts'
 
 /** The repository root: function entries in shared/resources.ts are relative to it. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -86,6 +86,12 @@ export interface ScoringStackProps extends StackProps {
   readonly nightlyTimeZone?: string
   /** Hours after its start by which the nightly run must have succeeded, or an alarm fires. Default 6. */
   readonly nightlyDeadlineHours?: number
+  /**
+   * Write units per second the table serves at once (warm throughput), for the nightly Score map.
+   * Default 40,000 (DEFAULT_WARM_WRITE_UNITS); 0 leaves the table's own. Raising it is charged once;
+   * DynamoDB never lowers a warm throughput, so a lower value than deployed fails the update.
+   */
+  readonly tableWarmWriteUnits?: number
 }
 
 /** One object grant: actions on the objects under some prefixes of the data bucket. */
@@ -124,6 +130,7 @@ export class ScoringStack extends Stack {
       timeZone: props.nightlyTimeZone ?? businessTimeZone,
       deadlineHours: props.nightlyDeadlineHours ?? 6,
     })
+    const warmWrites = warmWriteUnits(props.tableWarmWriteUnits ?? DEFAULT_WARM_WRITE_UNITS)
 
     // ---- Storage -------------------------------------------------------------------------------
 
@@ -172,6 +179,7 @@ export class ScoringStack extends Stack {
       sortKey: { name: TABLE.sortKey.name, type: attributeType(TABLE.sortKey.type) },
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
       billing: dynamodb.Billing.onDemand(),
+      ...(warmWrites !== undefined && { warmThroughput: { writeUnitsPerSecond: warmWrites } }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: true,

@@ -4,7 +4,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { NightlyRun, nightlySchedule, RETRIED_ERRORS, RUN_FAILED_STATE } from '../../infra/nightly.ts'
+import {
+  DEFAULT_WARM_WRITE_UNITS,
+  NightlyRun,
+  nightlySchedule,
+  RETRIED_ERRORS,
+  RUN_FAILED_STATE,
+} from '../../infra/nightly.ts'
 import { ScoringStack } from '../../infra/scoring-stack.ts'
 import {
   NIGHTLY_FAILURE_STATE,
@@ -378,6 +384,33 @@ describe('nightly schedule', () => {
     [{ nightlyDeadlineHours: 24 }, /nightlyDeadlineHours/],
   ])('refuses the stack setting %o', (props, message) => {
     expect(() => new ScoringStack(new App(), 'Invalid', props)).toThrow(message)
+  })
+})
+
+describe('table warm throughput for the run', () => {
+  const warmThroughputOf = (t: Template): unknown =>
+    Object.values(t.findResources('AWS::DynamoDB::GlobalTable'))[0]?.Properties?.WarmThroughput
+
+  it('serves the default write units at once, above the 4,000 writes/s a new on-demand table starts at', () => {
+    expect(DEFAULT_WARM_WRITE_UNITS).toBeGreaterThan(4_000)
+    expect(warmThroughputOf(template)).toEqual({ WriteUnitsPerSecond: DEFAULT_WARM_WRITE_UNITS })
+  })
+
+  it(
+    'takes the write units from the stack setting, and leaves the table its own for 0',
+    () => {
+      const set = synthesize({ bundle: false, props: { tableWarmWriteUnits: 12_000 } })
+      expect(warmThroughputOf(set.template)).toEqual({ WriteUnitsPerSecond: 12_000 })
+      const off = synthesize({ bundle: false, props: { tableWarmWriteUnits: 0 } })
+      expect(warmThroughputOf(off.template)).toBeUndefined()
+    },
+    SYNTH_TIMEOUT_MS,
+  )
+
+  it.each([3_999, 12_000.5, -1, Number.NaN])('refuses tableWarmWriteUnits %s', (tableWarmWriteUnits) => {
+    expect(() => new ScoringStack(new App(), 'Invalid', { tableWarmWriteUnits })).toThrow(
+      /tableWarmWriteUnits/,
+    )
   })
 })
 
