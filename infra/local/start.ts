@@ -9,6 +9,7 @@ import { createClients } from '../../shared/storage/clients.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { localToken, progressLine, readLocalEnv, TOKEN_FILE } from './local-env.ts'
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './local-stack.ts'
+import { alreadyRunningMessage } from './nightly-runner.ts'
 import { shiftSampleDates } from './sample.ts'
 
 const SAMPLE_KEY = 'incoming/transactions/sample-cdnow.csv'
@@ -92,7 +93,8 @@ async function nightly(stack: LocalStack, say: (line: string) => void, title: st
       onProgress: (p) => process.stdout.isTTY && process.stdout.write(`\r  ${progressLine(p)}   `),
     })
     if (process.stdout.isTTY) process.stdout.write('\n')
-    say(`  run ${plan.runId} scored every customer in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    if (plan.status === 'already-running') say(`  ${alreadyRunningMessage(plan)}`)
+    else say(`  run ${plan.runId} scored every customer in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   } catch (error) {
     say(
       `  nightly run failed, the previous run stays served: ${error instanceof Error ? error.message : error}`,

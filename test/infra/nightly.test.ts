@@ -13,6 +13,7 @@ import {
 } from '../../infra/nightly.ts'
 import { ScoringStack } from '../../infra/scoring-stack.ts'
 import {
+  NIGHTLY_DUPLICATE_CHECK,
   NIGHTLY_FAILURE_STATE,
   NIGHTLY_STEPS,
   NightlyEventSchema,
@@ -97,13 +98,17 @@ const RUN_STATE = { runId: '2026-11-23', asOf: '2026-11-23', shards: [0, 1, 2] }
 
 describe('nightly state machine definition', () => {
   it('runs the steps of shared/nightly/workflow.ts in order: tasks, and Distributed Maps for the maps', () => {
-    expect(nightlyDefinitionStates(template).map(({ name, type, mode }) => ({ name, type, mode }))).toEqual(
-      NIGHTLY_STEPS.map((step) =>
-        step.kind === 'map'
-          ? { name: step.state, type: 'Map', mode: 'DISTRIBUTED' }
-          : { name: step.state, type: 'Task', mode: undefined },
-      ),
+    const steps = NIGHTLY_STEPS.map((step) =>
+      step.kind === 'map'
+        ? { name: step.state, type: 'Map', mode: 'DISTRIBUTED' }
+        : { name: step.state, type: 'Task', mode: undefined },
     )
+    const [plan, ...later] = steps
+    expect(nightlyDefinitionStates(template).map(({ name, type, mode }) => ({ name, type, mode }))).toEqual([
+      plan,
+      { name: NIGHTLY_DUPLICATE_CHECK.check, type: 'Choice', mode: undefined },
+      ...later,
+    ])
     const last = NIGHTLY_STEPS[NIGHTLY_STEPS.length - 1]
     expect(last && state(last.state).End).toBe(true)
   })
@@ -136,8 +141,9 @@ describe('nightly state machine definition', () => {
     // JSONata, whose object constructor leaves out a field the input lacks; Plan's result,
     // { runId, asOf, shards }, becomes the state (no Output field, no ResultPath).
     expect(planState).toMatchObject({ QueryLanguage: 'JSONata' })
+    // The execution id tells Plan which execution holds the day, so that its own retries pass.
     expect(planState.Arguments).toBe(
-      `{% {'step': '${plan.step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime} %}`,
+      `{% {'step': '${plan.step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime, 'executionId': $states.context.Execution.Id} %}`,
     )
     expect(planState).not.toHaveProperty('Output')
     expect(planState).not.toHaveProperty('ResultPath')
@@ -220,7 +226,8 @@ describe('nightly state machine definition', () => {
   })
 
   it('sends any failure after Plan to RecordFailure, which marks the run failed and then fails the execution', () => {
-    for (const { name, catchNext } of nightlyDefinitionStates(template).slice(1)) {
+    const afterPlan = nightlyDefinitionStates(template).slice(1)
+    for (const { name, catchNext } of afterPlan.filter((s) => s.type !== 'Choice')) {
       expect(state(name).Catch, name).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: NIGHTLY_FAILURE_STATE.state },
       ])
@@ -244,6 +251,22 @@ describe('nightly state machine definition', () => {
     expect(mainPath({ ...definition, StartAt: NIGHTLY_FAILURE_STATE.state }).map((s) => s.name)).toEqual([
       NIGHTLY_FAILURE_STATE.state,
       RUN_FAILED_STATE,
+    ])
+  })
+
+  it('ends a start of a day that another execution is running right after Plan, as a success', () => {
+    const [plan] = NIGHTLY_STEPS
+    expect(state(plan.state).Next).toBe(NIGHTLY_DUPLICATE_CHECK.check)
+    const [first] = NIGHTLY_STEPS.slice(1)
+    expect(state(NIGHTLY_DUPLICATE_CHECK.check)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.alreadyRunning', BooleanEquals: true, Next: NIGHTLY_DUPLICATE_CHECK.end }],
+      Default: first?.state,
+    })
+    // A Succeed: no failure alarm for a harmless duplicate, and nothing written.
+    expect(state(NIGHTLY_DUPLICATE_CHECK.end)).toMatchObject({ Type: 'Succeed' })
+    expect(mainPath({ ...definition, StartAt: NIGHTLY_DUPLICATE_CHECK.end }).map((s) => s.name)).toEqual([
+      NIGHTLY_DUPLICATE_CHECK.end,
     ])
   })
 
