@@ -8,6 +8,13 @@ import type { Log } from '../logger.ts'
 import { type CustomerInput, fitPopulation, Scorer } from '../pipeline/population.ts'
 import { RowStore } from '../pipeline/row-store.ts'
 import { customerInputs } from '../pipeline/score-population.ts'
+import {
+  addRecord,
+  emptyCounts,
+  mergeCounts,
+  presentCounts,
+  type SegmentCounts,
+} from '../pipeline/segment-counts.ts'
 import { PREFIXES } from '../resources.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
 import { curatedTransactions } from '../storage/curated-transactions.ts'
@@ -16,7 +23,6 @@ import type { RunStore } from '../storage/dynamo-run-store.ts'
 import type { ScoreStore } from '../storage/dynamo-score-store.ts'
 import type { ObjectStore } from '../storage/s3-object-store.ts'
 import { needsWrite } from './delta.ts'
-import { addRecord, emptyCounts, mergeCounts, presentCounts, type SegmentCounts } from './segment-counts.ts'
 import { type NightlyEvent, RUN_LEASE_SECONDS, type RunPlan } from './workflow.ts'
 
 const gzipAsync = promisify(gzip)
