@@ -1,7 +1,8 @@
 /**
  * The nightly run over a generated population, in process, on a folder standing in for S3 and with
  * the DynamoDB writes counted instead of made (their rate is measured by dynamo-writes.bench.ts).
- * Prints one JSON line: seconds per phase, customers, writes the delta rule saved.
+ * Prints one JSON line: seconds per phase, wall and CPU (user + system time of the process: on a
+ * busy machine the wall time includes waiting for a core, the CPU time does not), customers, writes.
  *
  *   node bench/nightly.bench.ts --input bench/tmp/transactions-1000000.csv --as-of 2025-12-31 [--shards 16]
  */
@@ -100,7 +101,14 @@ const steps = nightlySteps({
   logger: { info: () => undefined, warn: () => undefined, error: console.error },
 })
 const phases: Record<string, number> = {}
+const phaseCpu: Record<string, number> = {}
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
 let phaseStart = performance.now()
+let phaseCpuStart = cpuSeconds()
+const runCpuStart = phaseCpuStart
 let phase = 'Plan'
 const runStart = performance.now()
 await runNightly(
@@ -115,8 +123,12 @@ await runNightly(
     }[event.step]
     if (state !== phase) {
       phases[phase] = (performance.now() - phaseStart) / 1000
+      phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+      const runCpuSeconds = cpuSeconds() - runCpuStart
+      phaseCpu[phase] = cpuSeconds() - phaseCpuStart
       phase = state
       phaseStart = performance.now()
+      phaseCpuStart = cpuSeconds()
     }
     return steps.run(event)
   },
@@ -124,6 +136,8 @@ await runNightly(
   { concurrency: 2 },
 )
 phases[phase] = (performance.now() - phaseStart) / 1000
+phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+const runCpuSeconds = cpuSeconds() - runCpuStart
 const runSeconds = (performance.now() - runStart) / 1000
 const report = runs.get(asOf)
 console.log(
@@ -135,6 +149,10 @@ console.log(
     runSeconds: Math.round(runSeconds * 100) / 100,
     ...Object.fromEntries(
       Object.entries(phases).map(([k, v]) => [`${k.toLowerCase()}Seconds`, Math.round(v * 100) / 100]),
+    ),
+    runCpuSeconds: Math.round(runCpuSeconds * 100) / 100,
+    ...Object.fromEntries(
+      Object.entries(phaseCpu).map(([k, v]) => [`${k.toLowerCase()}CpuSeconds`, Math.round(v * 100) / 100]),
     ),
     itemWrites: written,
   }),
