@@ -102,6 +102,9 @@ const steps = nightlySteps({
 })
 const phases: Record<string, number> = {}
 const phaseCpu: Record<string, number> = {}
+/** The process's peak RSS so far at the end of each phase (MiB): the phase where it jumps set it. */
+const phasePeak: Record<string, number> = {}
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024
 const cpuSeconds = () => {
   const { user, system } = process.cpuUsage()
   return (user + system) / 1e6
@@ -126,6 +129,7 @@ await runNightly(
       phaseCpu[phase] = cpuSeconds() - phaseCpuStart
       const runCpuSeconds = cpuSeconds() - runCpuStart
       phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+      phasePeak[phase] = peakRssMiB()
       phase = state
       phaseStart = performance.now()
       phaseCpuStart = cpuSeconds()
@@ -137,6 +141,7 @@ await runNightly(
 )
 phases[phase] = (performance.now() - phaseStart) / 1000
 phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+phasePeak[phase] = peakRssMiB()
 const runCpuSeconds = cpuSeconds() - runCpuStart
 const runSeconds = (performance.now() - runStart) / 1000
 const report = runs.get(asOf)
@@ -153,6 +158,9 @@ console.log(
     runCpuSeconds: Math.round(runCpuSeconds * 100) / 100,
     ...Object.fromEntries(
       Object.entries(phaseCpu).map(([k, v]) => [`${k.toLowerCase()}CpuSeconds`, Math.round(v * 100) / 100]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(phasePeak).map(([k, v]) => [`${k.toLowerCase()}PeakRssMiB`, Math.round(v)]),
     ),
     itemWrites: written,
   }),
