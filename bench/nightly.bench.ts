@@ -127,8 +127,6 @@ await runNightly(
     if (state !== phase) {
       phases[phase] = (performance.now() - phaseStart) / 1000
       phaseCpu[phase] = cpuSeconds() - phaseCpuStart
-      const runCpuSeconds = cpuSeconds() - runCpuStart
-      phaseCpu[phase] = cpuSeconds() - phaseCpuStart
       phasePeak[phase] = peakRssMiB()
       phase = state
       phaseStart = performance.now()

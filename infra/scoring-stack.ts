@@ -89,7 +89,7 @@ export interface ScoringStackProps extends StackProps {
   /**
    * Write units per second the table serves at once (warm throughput), for the nightly Score map.
    * Default 40,000 (DEFAULT_WARM_WRITE_UNITS); 0 leaves the table's own. Raising it is charged once;
-   * DynamoDB never lowers a warm throughput, so a lower value than deployed fails the update.
+   * once raised, a table's warm throughput cannot be lowered again.
    */
   readonly tableWarmWriteUnits?: number
 }
