@@ -1,7 +1,8 @@
 /**
  * The nightly run over a generated population, in process, on a folder standing in for S3 and with
  * the DynamoDB writes counted instead of made (their rate is measured by dynamo-writes.bench.ts).
- * Prints one JSON line: seconds per phase, customers, writes the delta rule saved.
+ * Prints one JSON line: seconds per phase, wall and CPU (user + system time of the process: on a
+ * busy machine the wall time includes waiting for a core, the CPU time does not), customers, writes.
  *
  *   node bench/nightly.bench.ts --input bench/tmp/transactions-1000000.csv --as-of 2025-12-31 [--shards 16]
  */
@@ -33,18 +34,34 @@ const root = join('bench/tmp', `nightly-store-${basename(values.input)}`)
 rmSync(root, { recursive: true, force: true })
 const objects = fsObjectStore(root)
 
-// Setup, not measured: the curated store as ingest leaves it.
+// Setup, timed apart from the run: the curated store as ingest leaves it, one object per shard for
+// every million rows (as several uploads would), so that setup holds at most a million rows and its
+// peak memory stays below the run's (setupPeakRssMiB shows it).
 const started = performance.now()
-const shards: Transaction[][] = Array.from({ length: shardCount }, () => [])
+const FLUSH_ROWS = 1_000_000
+const curated = curatedTransactions(objects)
+let shards: Transaction[][] = Array.from({ length: shardCount }, () => [])
+let buffered = 0
+let part = 0
+const flush = async () => {
+  const label = `bench-${String(part++).padStart(3, '0')}`
+  for (let shard = 0; shard < shardCount; shard++) {
+    const rows = shards[shard] ?? []
+    if (rows.length > 0) await curated.write(shard, label, rows)
+  }
+  shards = Array.from({ length: shardCount }, () => [])
+  buffered = 0
+}
 for await (const batch of parseTransactions(createReadStream(values.input, { highWaterMark: 1 << 20 }), {
   fileName: basename(values.input),
   timeZone: 'UTC',
 })) {
   for (const row of batch.rows) shards[shardOf(row.customerId, shardCount)]?.push(row)
+  buffered += batch.rows.length
+  if (buffered >= FLUSH_ROWS) await flush()
 }
-const curated = curatedTransactions(objects)
-for (let shard = 0; shard < shardCount; shard++) await curated.write(shard, 'bench', shards[shard] ?? [])
-shards.length = 0
+await flush()
+const setupPeakRssMiB = process.resourceUsage().maxRSS / 1024
 const setupSeconds = (performance.now() - started) / 1000
 
 const runs = new Map<string, RunRecord & { model?: PopulationModel }>()
@@ -54,7 +71,11 @@ const runStore: RunStore = {
   currentModel: async () => (current ? runs.get(current)?.model : undefined),
   getRun: async (runId) => runs.get(runId),
   getModel: async (runId) => runs.get(runId)?.model,
-  start: async (run) => void runs.set(run.runId, { ...run, status: 'running' }),
+  start: async (run) => {
+    runs.set(run.runId, { ...run, status: 'running' })
+    return { started: true }
+  },
+  heartbeat: async () => undefined,
   saveModel: async (runId, model) => void runs.set(runId, { ...(runs.get(runId) as RunRecord), model }),
   update: async (runId, fields) => void runs.set(runId, { ...(runs.get(runId) as RunRecord), ...fields }),
   switchCurrent: async (runId) => {
@@ -80,7 +101,17 @@ const steps = nightlySteps({
   logger: { info: () => undefined, warn: () => undefined, error: console.error },
 })
 const phases: Record<string, number> = {}
+const phaseCpu: Record<string, number> = {}
+/** The process's peak RSS so far at the end of each phase (MiB): the phase where it jumps set it. */
+const phasePeak: Record<string, number> = {}
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
 let phaseStart = performance.now()
+let phaseCpuStart = cpuSeconds()
+const runCpuStart = phaseCpuStart
 let phase = 'Plan'
 const runStart = performance.now()
 await runNightly(
@@ -96,8 +127,11 @@ await runNightly(
     }[event.step]
     if (state !== phase) {
       phases[phase] = (performance.now() - phaseStart) / 1000
+      phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+      phasePeak[phase] = peakRssMiB()
       phase = state
       phaseStart = performance.now()
+      phaseCpuStart = cpuSeconds()
     }
     return steps.run(event)
   },
@@ -105,6 +139,9 @@ await runNightly(
   { concurrency: 2 },
 )
 phases[phase] = (performance.now() - phaseStart) / 1000
+phaseCpu[phase] = cpuSeconds() - phaseCpuStart
+phasePeak[phase] = peakRssMiB()
+const runCpuSeconds = cpuSeconds() - runCpuStart
 const runSeconds = (performance.now() - runStart) / 1000
 const report = runs.get(asOf)
 console.log(
@@ -112,9 +149,17 @@ console.log(
     customers: report?.customers,
     shards: shardCount,
     setupSeconds: Math.round(setupSeconds * 100) / 100,
+    setupPeakRssMiB: Math.round(setupPeakRssMiB),
     runSeconds: Math.round(runSeconds * 100) / 100,
     ...Object.fromEntries(
       Object.entries(phases).map(([k, v]) => [`${k.toLowerCase()}Seconds`, Math.round(v * 100) / 100]),
+    ),
+    runCpuSeconds: Math.round(runCpuSeconds * 100) / 100,
+    ...Object.fromEntries(
+      Object.entries(phaseCpu).map(([k, v]) => [`${k.toLowerCase()}CpuSeconds`, Math.round(v * 100) / 100]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(phasePeak).map(([k, v]) => [`${k.toLowerCase()}PeakRssMiB`, Math.round(v)]),
     ),
     itemWrites: written,
   }),

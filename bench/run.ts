@@ -90,9 +90,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   },
   {
     name: 'dynamo-writes',
-    description: "score records put into dynalite through the functions' adapter (the local write rate)",
+    description:
+      "the score records of 100,000 generated customers (LATEST and history items) put into dynalite through the functions' adapters, two shards at a time (the local write rate)",
     script: 'bench/dynamo-writes.bench.ts',
-    args: ({ customers }) => ['--items', String(Math.min(customers, 100_000))],
+    args: ({ customers }) => ['--customers', String(Math.min(customers, 100_000))],
   },
   {
     name: 'api-lookup',

@@ -9,6 +9,7 @@ const app = new App()
  * `-c nightlyHour=3 -c nightlyTimeZone=Europe/Berlin -c nightlyDeadlineHours=4` for the nightly run,
  * `-c apiClients='[{"name": "crm", "rateLimit": 10, "burstLimit": 20, "requestsPerDay": 50000}]'`
  * (or an `apiClients` array in cdk.json) for the API's callers and their limits.
+ * `-c tableWarmWriteUnits=40000` for the table's warm write throughput (0: the table's own).
  */
 function context(key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(key)
@@ -31,6 +32,7 @@ new ScoringStack(app, 'CustomerScoring', {
   nightlyTimeZone: context('nightlyTimeZone'),
   nightlyDeadlineHours: numberContext('nightlyDeadlineHours'),
   apiClients: app.node.tryGetContext('apiClients') ?? undefined,
+  tableWarmWriteUnits: numberContext('tableWarmWriteUnits'),
 })
 
 addNagChecks(app)

@@ -11,6 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks'
 import { Construct } from 'constructs'
 import { isTimeZone } from '../shared/config.ts'
 import {
+  NIGHTLY_DUPLICATE_CHECK,
   NIGHTLY_FAILURE_STATE,
   NIGHTLY_STEPS,
   TASK_RETRY,
@@ -44,6 +45,32 @@ export function nightlySchedule(settings: NightlySchedule): NightlySchedule {
   return settings
 }
 
+/**
+ * Write units per second the table serves at once by default (its warm throughput), so the Score map
+ * is not throttled while an on-demand table ramps up from the 4,000 writes/s a new table starts at.
+ * 40,000 is the default per-table throughput quota of an on-demand table: the most the table may take
+ * without a quota increase, and what 10 Score tasks writing LATEST and history items need (README,
+ * "Expected cost and time on AWS").
+ */
+export const DEFAULT_WARM_WRITE_UNITS = 40_000
+
+/** What a new on-demand table serves anyway; a warm throughput below it would mean nothing. */
+export const ON_DEMAND_INITIAL_WRITE_UNITS = 4_000
+
+/**
+ * The table's warm write throughput for the nightly run: `undefined` (leave the table's own) for 0,
+ * otherwise a whole number of write units per second from 4,000 up; anything else throws.
+ */
+export function warmWriteUnits(setting: number): number | undefined {
+  if (setting === 0) return undefined
+  if (!Number.isInteger(setting) || setting < ON_DEMAND_INITIAL_WRITE_UNITS) {
+    throw new Error(
+      `tableWarmWriteUnits must be 0 (leave the table's own) or an integer of at least ${ON_DEMAND_INITIAL_WRITE_UNITS}, got ${setting}`,
+    )
+  }
+  return setting
+}
+
 /** The execution input the schedule passes; Plan derives the as-of date from it in the business zone. */
 const SCHEDULED_INPUT = { scheduledTime: scheduler.ContextAttribute.scheduledTime } as const
 
@@ -75,7 +102,7 @@ const EXECUTION_TIMEOUT = Duration.hours(23)
  * constructor leaves an absent field out, as the Lambda's schema expects.
  */
 const PLAN_ARGUMENTS = (step: string) =>
-  `{% {'step': '${step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime} %}`
+  `{% {'step': '${step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime, 'executionId': $states.context.Execution.Id} %}`
 
 export interface NightlyRunProps {
   /** Serves every step; the event's `step` says which. */
@@ -143,7 +170,20 @@ export class NightlyRun extends Construct {
       outputs: '{% {"error": $states.errorOutput} %}',
     })
 
-    let chain = sfn.Chain.start(plan)
+    // Plan's result says whether another execution holds the day: then this one ends at once, as a
+    // success (no failure alarm), and writes nothing.
+    const alreadyRunning = sfn.Succeed.jsonPath(this, NIGHTLY_DUPLICATE_CHECK.end, {
+      stateName: NIGHTLY_DUPLICATE_CHECK.end,
+      comment: 'Another execution is running this day; it is left alone.',
+    })
+    const isDuplicate = sfn.Choice.jsonPath(this, NIGHTLY_DUPLICATE_CHECK.check, {
+      stateName: NIGHTLY_DUPLICATE_CHECK.check,
+    })
+
+    let chain: sfn.Chain | undefined
+    const append = (state: tasks.LambdaInvoke | sfn.DistributedMap) => {
+      chain = chain === undefined ? sfn.Chain.start(state) : chain.next(state)
+    }
     for (const step of laterSteps) {
       if (step.kind === 'map') {
         const map = new sfn.DistributedMap(this, step.state, {
@@ -169,7 +209,7 @@ export class NightlyRun extends Construct {
         const shardTask = this.invoke(`${step.state}Shard`, undefined, { outputPath: sfn.JsonPath.DISCARD })
         map.itemProcessor(shardTask)
         catchInto(map)
-        chain = chain.next(map)
+        append(map)
       } else {
         // The small result is kept beside the run state ($.fit, $.finalise) for the execution history.
         const task = this.invoke(
@@ -178,9 +218,15 @@ export class NightlyRun extends Construct {
           { resultPath: `$.${step.step}` },
         )
         catchInto(task)
-        chain = chain.next(task)
+        append(task)
       }
     }
+    if (chain === undefined) throw new Error('the nightly run has no step after Plan')
+    const definition = sfn.Chain.start(plan).next(
+      isDuplicate
+        .when(sfn.Condition.booleanEquals('$.alreadyRunning', true), alreadyRunning)
+        .otherwise(chain),
+    )
 
     // The name starts with /aws/vendedlogs/ so that CloudWatch Logs authorises the delivery with one
     // account-wide resource policy instead of a statement per log group, whose size is limited.
@@ -192,7 +238,7 @@ export class NightlyRun extends Construct {
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: `${APP_NAME} nightly run: ${NIGHTLY_STEPS.map((step) => step.state).join(' -> ')}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(chain),
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: EXECUTION_TIMEOUT,
       tracingEnabled: true,

@@ -39,7 +39,7 @@ import {
 import { API_THROTTLE, type ApiClient, DEFAULT_API_CLIENTS, parseApiClients } from './api-clients.ts'
 import { HouseFunction } from './house-function.ts'
 import { wildcardResourceFinding } from './nag.ts'
-import { NightlyRun, nightlySchedule } from './nightly.ts'
+import { DEFAULT_WARM_WRITE_UNITS, NightlyRun, nightlySchedule, warmWriteUnits } from './nightly.ts'
 
 /** The repository root: function entries in shared/resources.ts are relative to it. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -94,6 +94,12 @@ export interface ScoringStackProps extends StackProps {
    * `apiClients` context, validated. Default one client, `back-office`, with the default limits.
    */
   readonly apiClients?: unknown
+  /**
+   * Write units per second the table serves at once (warm throughput), for the nightly Score map.
+   * Default 40,000 (DEFAULT_WARM_WRITE_UNITS); 0 leaves the table's own. Raising it is charged once;
+   * once raised, a table's warm throughput cannot be lowered again.
+   */
+  readonly tableWarmWriteUnits?: number
 }
 
 /** One object grant: actions on the objects under some prefixes of the data bucket. */
@@ -134,6 +140,7 @@ export class ScoringStack extends Stack {
       timeZone: props.nightlyTimeZone ?? businessTimeZone,
       deadlineHours: props.nightlyDeadlineHours ?? 6,
     })
+    const warmWrites = warmWriteUnits(props.tableWarmWriteUnits ?? DEFAULT_WARM_WRITE_UNITS)
 
     // ---- Storage -------------------------------------------------------------------------------
 
@@ -189,6 +196,7 @@ export class ScoringStack extends Stack {
       sortKey: { name: TABLE.sortKey.name, type: attributeType(TABLE.sortKey.type) },
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
       billing: dynamodb.Billing.onDemand(),
+      ...(warmWrites !== undefined && { warmThroughput: { writeUnitsPerSecond: warmWrites } }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: true,

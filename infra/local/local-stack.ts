@@ -6,7 +6,7 @@ import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } fro
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3'
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { errorBody } from '../../shared/http/errors.ts'
-import type { NightlyEvent, RunPlan } from '../../shared/nightly/workflow.ts'
+import type { NightlyEvent } from '../../shared/nightly/workflow.ts'
 import { API_ROUTES, FUNCTIONS, INGEST_QUEUE, LOCAL_BUCKET, TABLE } from '../../shared/resources.ts'
 import { createClients } from '../../shared/storage/clients.ts'
 import { type ApiHandler, createApiServer } from './api-server.ts'
@@ -14,7 +14,12 @@ import { type Engines, startEngines } from './engines.ts'
 import { lambdaContext } from './lambda-context.ts'
 import { type AsyncInvoke, createLambdaEndpoint } from './lambda-endpoint.ts'
 import { LocalQueue } from './local-queue.ts'
-import { type RunnerOptions, runNightly } from './nightly-runner.ts'
+import {
+  alreadyRunningMessage,
+  type NightlyResult,
+  type RunnerOptions,
+  runNightly,
+} from './nightly-runner.ts'
 import { toS3Notification } from './s3-bridge.ts'
 
 export interface LocalStackOptions {
@@ -40,7 +45,7 @@ export interface LocalStack {
   readonly table: string
   readonly queue: LocalQueue
   /** Runs the nightly scoring run in process (the same steps and handler as the state machine). */
-  runNightly(asOf?: string, options?: RunnerOptions): Promise<RunPlan>
+  runNightly(asOf?: string, options?: RunnerOptions): Promise<NightlyResult>
   /**
    * Invokes a function in process as Lambda's InvocationType Event does: it returns at once, the
    * function runs afterwards, and an error is logged, not thrown to the caller.
@@ -91,22 +96,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const body = toS3Notification(event, completedMultipart, REGION)
       if (body) queue.send(body)
     })
-    let running: Promise<RunPlan> | undefined
-    const runNightlyOnce = (asOf?: string, runnerOptions?: RunnerOptions): Promise<RunPlan> => {
-      // One run at a time, as the state machine's schedule would start them.
-      const previous = running ?? Promise.resolve(undefined)
-      const next = previous
-        .catch(() => undefined)
-        .then(() =>
-          runNightly(
-            (event) => handlers.nightly(event, lambdaContext('nightly', FUNCTIONS.nightly.timeoutSeconds)),
-            asOf ? { asOf } : {},
-            runnerOptions,
-          ),
-        )
-      running = next
-      return next
-    }
+    // Not queued behind a run in progress: as on AWS, Plan's guard ends a second start of the same day
+    // (status already-running) and leaves the first alone.
+    const runNightlyOnce = (asOf?: string, runnerOptions?: RunnerOptions): Promise<NightlyResult> =>
+      runNightly(
+        (event) => handlers.nightly(event, lambdaContext('nightly', FUNCTIONS.nightly.timeoutSeconds)),
+        asOf ? { asOf } : {},
+        runnerOptions,
+      )
     const invocations = new Set<Promise<void>>()
     const invokeAsync = (name: AsyncFunctionName, event: unknown): void => {
       const invocation = new Promise<void>((resolve) => setImmediate(resolve))
@@ -135,7 +132,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             return { status: 400, body: errorBody('bad_request', 'asOf must be YYYY-MM-DD') }
           }
           try {
-            return { status: 200, body: await runNightlyOnce(asOf) }
+            const result = await runNightlyOnce(asOf)
+            if (result.status === 'already-running') {
+              return { status: 409, body: errorBody('run_already_running', alreadyRunningMessage(result)) }
+            }
+            return { status: 200, body: result }
           } catch (error) {
             return {
               status: 500,

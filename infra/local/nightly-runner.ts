@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import {
+  NIGHTLY_DUPLICATE_CHECK,
   NIGHTLY_FAILURE_STATE,
   NIGHTLY_STEPS,
   type NightlyEvent,
@@ -27,6 +29,18 @@ export interface RunnerOptions {
   readonly beforeInvoke?: (event: NightlyEvent) => void
 }
 
+/** How a run ended that did not fail: it ran, or another start of its day was already running it. */
+export type NightlyResult = RunPlan & { readonly status: 'succeeded' | 'already-running' }
+
+/** What a start that found its day running tells the operator. */
+export function alreadyRunningMessage(plan: RunPlan): string {
+  const since = plan.running?.heartbeatAt ? `, a step started at ${plan.running.heartbeatAt}` : ''
+  return (
+    `nightly run ${plan.runId} is already running (${plan.running?.executionId ?? 'another execution'}${since}); ` +
+    'this start did nothing. Start the day again once that run has finished.'
+  )
+}
+
 export class NightlyRunFailedError extends Error {
   override readonly name = 'NightlyRunFailedError'
 }
@@ -34,13 +48,17 @@ export class NightlyRunFailedError extends Error {
 /**
  * Runs the nightly steps in process, as the state machine does on AWS: the same declaration, the
  * same Lambda handler, maps over shards with bounded concurrency, retries with backoff, and on
- * failure the RecordFailure step (the previous run stays served).
+ * failure the RecordFailure step (the previous run stays served). A start of a day whose run is in
+ * progress ends after Plan with status `already-running` and leaves that run alone, as the state
+ * machine's AlreadyRunning state does.
  */
 export async function runNightly(
   invoke: Invoke,
   input: { asOf?: string },
   options: RunnerOptions = {},
-): Promise<RunPlan & { status: 'succeeded' }> {
+): Promise<NightlyResult> {
+  // The local stand-in for the execution id: Plan's retries within this call share it.
+  const executionId = `local:${randomUUID()}`
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)))
   const withRetry = async (event: NightlyEvent): Promise<unknown> => {
     for (let attempt = 0; ; attempt++) {
@@ -59,7 +77,16 @@ export async function runNightly(
       options.trace?.push(step.state)
       if (step.kind === 'task') {
         if (step.step === 'plan') {
-          plan = (await withRetry({ step: 'plan', ...(input.asOf && { asOf: input.asOf }) })) as RunPlan
+          plan = (await withRetry({
+            step: 'plan',
+            executionId,
+            ...(input.asOf && { asOf: input.asOf }),
+          })) as RunPlan
+          options.trace?.push(NIGHTLY_DUPLICATE_CHECK.check)
+          if (plan.alreadyRunning) {
+            options.trace?.push(NIGHTLY_DUPLICATE_CHECK.end)
+            return { ...plan, status: 'already-running' }
+          }
         } else {
           if (!plan) throw new Error('the run has no plan')
           await withRetry({ step: step.step, runId: plan.runId, asOf: plan.asOf })

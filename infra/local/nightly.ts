@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { localToken, progressLine, readLocalEnv } from './local-env.ts'
 import { startLocalStack } from './local-stack.ts'
+import { alreadyRunningMessage } from './nightly-runner.ts'
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'as-of': { type: 'string' } }, strict: true })
@@ -42,6 +43,10 @@ async function main(): Promise<number> {
       onProgress: (p) => process.stderr.write(`\r${progressLine(p)}   `),
     })
     process.stderr.write('\n')
+    if (plan.status === 'already-running') {
+      console.error(alreadyRunningMessage(plan))
+      return 1
+    }
     console.log(`nightly run ${plan.runId} succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return 0
   } catch (error) {

@@ -13,6 +13,7 @@ import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { s3ObjectStore } from '../../shared/storage/s3-object-store.ts'
 import { localToken, progressLine, readLocalEnv, TOKEN_FILE } from './local-env.ts'
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from './local-stack.ts'
+import { alreadyRunningMessage } from './nightly-runner.ts'
 import { sampleShiftDays, shiftColumn, shiftSampleDates } from './sample.ts'
 
 const SAMPLE_KEY = 'incoming/transactions/sample-cdnow.csv'
@@ -128,7 +129,8 @@ async function nightly(stack: LocalStack, say: (line: string) => void, title: st
       onProgress: (p) => process.stdout.isTTY && process.stdout.write(`\r  ${progressLine(p)}   `),
     })
     if (process.stdout.isTTY) process.stdout.write('\n')
-    say(`  run ${plan.runId} scored every customer in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    if (plan.status === 'already-running') say(`  ${alreadyRunningMessage(plan)}`)
+    else say(`  run ${plan.runId} scored every customer in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   } catch (error) {
     say(
       `  nightly run failed, the previous run stays served: ${error instanceof Error ? error.message : error}`,

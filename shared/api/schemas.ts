@@ -43,6 +43,14 @@ export const RunResponseSchema = z.object({
   reportKey: z.string().optional(),
   error: z.string().optional(),
   previousRunId: z.string().optional(),
+  executionId: z
+    .string()
+    .optional()
+    .meta({ description: 'The execution that holds a nightly run: the start that claimed its day' }),
+  heartbeatAt: z
+    .string()
+    .optional()
+    .meta({ description: 'When a step of that execution last started; a running run is alive by it' }),
   report: z
     .record(z.string(), z.unknown())
     .nullable()

@@ -8,6 +8,13 @@ import type { Log } from '../logger.ts'
 import { type CustomerInput, fitPopulation, Scorer } from '../pipeline/population.ts'
 import { RowStore } from '../pipeline/row-store.ts'
 import { customerInputs } from '../pipeline/score-population.ts'
+import {
+  addRecord,
+  emptyCounts,
+  mergeCounts,
+  presentCounts,
+  type SegmentCounts,
+} from '../pipeline/segment-counts.ts'
 import { type ProspectRun, readProspectSummary } from '../prospect-scoring/prospect-files.ts'
 import { PREFIXES } from '../resources.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
@@ -17,8 +24,7 @@ import type { RunStore } from '../storage/dynamo-run-store.ts'
 import type { ScoreStore } from '../storage/dynamo-score-store.ts'
 import type { ObjectStore } from '../storage/s3-object-store.ts'
 import { needsWrite } from './delta.ts'
-import { addRecord, emptyCounts, mergeCounts, presentCounts, type SegmentCounts } from './segment-counts.ts'
-import type { NightlyEvent, RunPlan } from './workflow.ts'
+import { type NightlyEvent, RUN_LEASE_SECONDS, type RunPlan } from './workflow.ts'
 
 const gzipAsync = promisify(gzip)
 const gunzipAsync = promisify(gunzip)
@@ -67,6 +73,8 @@ const REPORT_CHANGES = 100
  */
 export function nightlySteps(deps: NightlyDeps) {
   const curated = curatedTransactions(deps.objects)
+  /** Every step starts by marking its run alive, so that a start of the same day sees it running. */
+  const heartbeat = (runId: string) => deps.runs.heartbeat(runId, deps.now().toISOString())
   const configFor = async (asOf: string): Promise<ScoringConfig> => ({ ...(await deps.loadConfig()), asOf })
 
   const steps = {
@@ -80,18 +88,38 @@ export function nightlySteps(deps: NightlyDeps) {
       const current = await deps.runs.currentRunId()
       // Re-running a day keeps the run it was compared with the first time.
       const previousRunId = existing?.previousRunId ?? (current !== runId ? current : undefined)
-      await deps.runs.start({
+      const now = deps.now()
+      const started = await deps.runs.start(
+        {
+          runId,
+          asOf,
+          kind: 'nightly',
+          startedAt: now.toISOString(),
+          ...(previousRunId && { previousRunId }),
+          ...(event.executionId && { executionId: event.executionId }),
+        },
+        { staleBefore: new Date(now.getTime() - RUN_LEASE_SECONDS * 1000).toISOString() },
+      )
+      if (!started.started) {
+        const { executionId, heartbeatAt } = started.running
+        deps.logger.warn('nightly run already running; this start does nothing', {
+          runId,
+          runningExecutionId: executionId,
+          heartbeatAt,
+        })
+        return { runId, asOf, shards: [], alreadyRunning: true, running: { executionId, heartbeatAt } }
+      }
+      deps.logger.info('nightly run planned', { runId, shards: deps.shardCount })
+      return {
         runId,
         asOf,
-        kind: 'nightly',
-        startedAt: deps.now().toISOString(),
-        ...(previousRunId && { previousRunId }),
-      })
-      deps.logger.info('nightly run planned', { runId, shards: deps.shardCount })
-      return { runId, asOf, shards: Array.from({ length: deps.shardCount }, (_, shard) => shard) }
+        shards: Array.from({ length: deps.shardCount }, (_, shard) => shard),
+        alreadyRunning: false,
+      }
     },
 
     async summarise(event: Extract<NightlyEvent, { step: 'summarise' }>) {
+      await heartbeat(event.runId)
       const config = await configFor(event.asOf)
       const store = new RowStore()
       for (const row of await curated.read(event.shard)) store.add(row)
@@ -101,6 +129,7 @@ export function nightlySteps(deps: NightlyDeps) {
     },
 
     async fit(event: Extract<NightlyEvent, { step: 'fit' }>) {
+      await heartbeat(event.runId)
       const config = await configFor(event.asOf)
       const inputs: CustomerInput[] = []
       for (let shard = 0; shard < deps.shardCount; shard++) {
@@ -118,6 +147,7 @@ export function nightlySteps(deps: NightlyDeps) {
 
     async score(event: Extract<NightlyEvent, { step: 'score' }>) {
       const { runId, asOf, shard } = event
+      await heartbeat(runId)
       const [config, model, run] = await Promise.all([
         configFor(asOf),
         deps.runs.getModel(runId),
@@ -171,12 +201,14 @@ export function nightlySteps(deps: NightlyDeps) {
     },
 
     async prospects(event: Extract<NightlyEvent, { step: 'prospects' }>) {
+      await heartbeat(event.runId)
       const scored = await deps.prospects?.({ runId: event.runId, asOf: event.asOf })
       return { runId: event.runId, prospects: scored?.prospects ?? 0 }
     },
 
     async finalise(event: Extract<NightlyEvent, { step: 'finalise' }>) {
       const { runId, asOf } = event
+      await heartbeat(runId)
       const [model, run] = await Promise.all([deps.runs.getModel(runId), deps.runs.getRun(runId)])
       if (!model || !run) throw new Error(`run ${runId} has no fitted model`)
       const counts = emptyCounts()

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RunIdSchema } from '../domain/run-id.ts'
+import { FUNCTIONS } from '../resources.ts'
 
 /**
  * The nightly run, declared once: the CDK stack builds the Step Functions state machine from these
@@ -33,6 +34,21 @@ export const NIGHTLY_STEPS = [
 export const NIGHTLY_FAILURE_STATE = { state: 'RecordFailure', step: 'fail' } as const
 
 /**
+ * Right after Plan: a start of a day whose run is still in progress (the schedule delivering twice,
+ * an operator starting the day while it runs) ends in `end`, a success that changes nothing, and
+ * leaves the running one alone. `check` is the choice between that and the first map.
+ */
+export const NIGHTLY_DUPLICATE_CHECK = { check: 'IsDuplicate', end: 'AlreadyRunning' } as const
+
+/**
+ * A run in progress counts as abandoned (and a new start of its day may take it over) when none of
+ * its steps has started for this long: twice the nightly function's timeout, so a step that runs to
+ * its timeout and is retried never looks abandoned. An execution stopped by hand, or a local run
+ * killed half way, blocks its day at most this long.
+ */
+export const RUN_LEASE_SECONDS = 2 * FUNCTIONS.nightly.timeoutSeconds
+
+/**
  * No shard may fail: a run whose scores are partly missing is never switched to. A failed shard
  * after its retries fails the run and the previous run stays served.
  */
@@ -51,6 +67,8 @@ export const NightlyEventSchema = z.discriminatedUnion('step', [
     step: z.literal('plan'),
     asOf: z.iso.date().optional(),
     scheduledTime: z.iso.datetime().optional(),
+    /** Who starts the run: the Step Functions execution, or the local runner's id of its call. */
+    executionId: z.string().min(1).max(2048).optional(),
   }),
   z.object({ step: z.literal('summarise'), ...RunRef, shard: z.number().int().nonnegative() }),
   z.object({ step: z.literal('fit'), ...RunRef }),
@@ -62,9 +80,15 @@ export const NightlyEventSchema = z.discriminatedUnion('step', [
 
 export type NightlyEvent = z.infer<typeof NightlyEventSchema>
 
-/** What Plan returns: the state the rest of the run reads (`shards` feeds both maps). */
+/**
+ * What Plan returns: the state the rest of the run reads (`shards` feeds both maps). When another
+ * execution is running the day, `alreadyRunning` is true, `shards` is empty, and `running` says which
+ * execution holds the run and when one of its steps last started.
+ */
 export interface RunPlan {
   readonly runId: string
   readonly asOf: string
   readonly shards: number[]
+  readonly alreadyRunning: boolean
+  readonly running?: { readonly executionId?: string | undefined; readonly heartbeatAt?: string | undefined }
 }

@@ -1,43 +1,24 @@
-import type { ScoreRecord } from '../domain/score-record.ts'
 import type { PopulationModel } from './population.ts'
+import { addRecord, type CountedFigures, emptyCounts, presentCounts } from './segment-counts.ts'
 
-export type Dimension = 'tier' | 'quadrant' | 'rfmSegment' | 'pattern' | 'decision'
-export const DIMENSIONS: readonly Dimension[] = ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision']
+export { DIMENSIONS, type Dimension, type GroupFigures } from './segment-counts.ts'
 
 /** The fields of a record the report reads. */
-export type ReportFigures = Pick<ScoreRecord, 'netValue' | Dimension>
+export type ReportFigures = CountedFigures
 
 export type PopulationReport = ReturnType<typeof populationReport>
 
-export interface GroupFigures {
-  customers: number
-  netValue: number
-}
-
 /** Population figures of a scoring run: model fit, Pareto figures, counts and value by segment. */
 export function populationReport(model: PopulationModel) {
-  const groups = Object.fromEntries(DIMENSIONS.map((d) => [d, {} as Record<string, GroupFigures>])) as Record<
-    Dimension,
-    Record<string, GroupFigures>
-  >
-  let customers = 0
-  let netValue = 0
+  const counts = emptyCounts()
   return {
     /** Counts a record; only its net value and segments are read. */
     add(record: ReportFigures): void {
-      customers++
-      netValue += record.netValue
-      for (const dimension of DIMENSIONS) {
-        const key = record[dimension]
-        const byKey = groups[dimension]
-        const group = byKey[key] ?? { customers: 0, netValue: 0 }
-        byKey[key] = group
-        group.customers++
-        group.netValue += record.netValue
-      }
+      addRecord(counts, record)
     },
     summary() {
       const { bgnbd, gammaGamma } = model
+      const { customers, totalNetValue, segments } = presentCounts(counts)
       return {
         runId: model.runId,
         asOf: model.asOf,
@@ -67,28 +48,9 @@ export function populationReport(model: PopulationModel) {
           frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation,
         },
         pareto: model.pareto,
-        totalNetValue: round2(netValue),
-        segments: Object.fromEntries(
-          DIMENSIONS.map((d) => [
-            d,
-            Object.fromEntries(
-              Object.entries(groups[d])
-                .sort(([a], [b]) => (a < b ? -1 : 1))
-                .map(([key, g]) => [
-                  key,
-                  {
-                    customers: g.customers,
-                    netValue: round2(g.netValue),
-                    valueShare: netValue > 0 ? round4(g.netValue / netValue) : null,
-                  },
-                ]),
-            ),
-          ]),
-        ),
+        totalNetValue,
+        segments,
       }
     },
   }
 }
-
-const round2 = (v: number) => Math.round(v * 100) / 100
-const round4 = (v: number) => Math.round(v * 10_000) / 10_000

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { parseModel } from '../pipeline/model-schema.ts'
@@ -19,7 +21,16 @@ export interface RunRecord {
   readonly error?: string | undefined
   /** The run served before this one started, whose scores the delta writes compare with. */
   readonly previousRunId?: string | undefined
+  /** The execution that holds a nightly run (the one whose start claimed it). */
+  readonly executionId?: string | undefined
+  /** When a step of the holding execution last started: how a run in progress shows it is alive. */
+  readonly heartbeatAt?: string | undefined
 }
+
+/** A start either claimed the run, or found it held by another execution that is still alive. */
+export type StartResult =
+  | { readonly started: true }
+  | { readonly started: false; readonly running: RunRecord }
 
 /** The run port: run records, their fitted models, and which run is being served. */
 export interface RunStore {
@@ -27,13 +38,26 @@ export interface RunStore {
   currentModel(): Promise<PopulationModel | undefined>
   getRun(runId: string): Promise<RunRecord | undefined>
   getModel(runId: string): Promise<PopulationModel | undefined>
-  start(run: {
-    runId: string
-    asOf: string
-    kind: RunKind
-    startedAt: string
-    previousRunId?: string
-  }): Promise<void>
+  /**
+   * Records the run as running, held by `executionId`, unless another execution holds it: a run
+   * whose status is running or fitted, held by a different execution, with a heartbeat at or after
+   * `staleBefore` (without `staleBefore`, any heartbeat). One conditional write, so of two starts at
+   * the same moment exactly one claims the run. A finished run (succeeded or failed) may be started
+   * again; the same execution may start it again (a retried Plan).
+   */
+  start(
+    run: {
+      runId: string
+      asOf: string
+      kind: RunKind
+      startedAt: string
+      previousRunId?: string
+      executionId?: string
+    },
+    options?: { staleBefore?: string },
+  ): Promise<StartResult>
+  /** Marks the run alive: a step of its execution has started. */
+  heartbeat(runId: string, at: string): Promise<void>
   saveModel(runId: string, model: PopulationModel): Promise<void>
   update(runId: string, fields: Partial<Omit<RunRecord, 'runId' | 'kind' | 'asOf'>>): Promise<void>
   /** Points CURRENT at the run: the last write of a successful run. */
@@ -54,6 +78,8 @@ const RunItem = z.object({
   reportKey: z.string().optional(),
   error: z.string().optional(),
   previousRunId: z.string().optional(),
+  executionId: z.string().optional(),
+  heartbeatAt: z.string().optional(),
   model: z.string().optional(),
 })
 
@@ -86,10 +112,42 @@ export function dynamoRunStore(dynamo: DynamoDBDocumentClient, table: string): R
       const item = await getItem(runId)
       return item?.model ? parseModel(item.model) : undefined
     },
-    async start(run) {
-      await dynamo.send(
-        new PutCommand({ TableName: table, Item: { ...keys.run(run.runId), ...run, status: 'running' } }),
-      )
+    async start(run, options = {}) {
+      const executionId = run.executionId ?? randomUUID()
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              ...keys.run(run.runId),
+              ...run,
+              executionId,
+              status: 'running',
+              heartbeatAt: run.startedAt,
+            },
+            ConditionExpression:
+              'attribute_not_exists(#status) OR NOT #status IN (:running, :fitted) OR executionId = :me' +
+              ' OR attribute_not_exists(heartbeatAt) OR heartbeatAt < :staleBefore',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':running': 'running',
+              ':fitted': 'fitted',
+              ':me': executionId,
+              // Without a lease, no heartbeat is old enough: '' sorts before every timestamp.
+              ':staleBefore': options.staleBefore ?? '',
+            },
+          }),
+        )
+        return { started: true }
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error
+        const running = await store.getRun(run.runId)
+        if (!running) throw error
+        return { started: false, running }
+      }
+    },
+    async heartbeat(runId, at) {
+      await store.update(runId, { heartbeatAt: at })
     },
     async saveModel(runId, model) {
       await store.update(runId, { status: 'fitted', customers: model.customers })

@@ -4,9 +4,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as sns from 'aws-cdk-lib/aws-sns'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { NightlyRun, nightlySchedule, RETRIED_ERRORS, RUN_FAILED_STATE } from '../../infra/nightly.ts'
+import {
+  DEFAULT_WARM_WRITE_UNITS,
+  NightlyRun,
+  nightlySchedule,
+  RETRIED_ERRORS,
+  RUN_FAILED_STATE,
+} from '../../infra/nightly.ts'
 import { ScoringStack } from '../../infra/scoring-stack.ts'
 import {
+  NIGHTLY_DUPLICATE_CHECK,
   NIGHTLY_FAILURE_STATE,
   NIGHTLY_STEPS,
   NightlyEventSchema,
@@ -23,12 +30,13 @@ import {
   stateMachineDefinition,
 } from './state-machine-definition.ts'
 import {
-  dataBucketSuffix,
   isRecord,
   logicalId,
+  objectGrantLines,
   roleStatements,
   SYNTH_TIMEOUT_MS,
   synthesize,
+  tableArnOf,
 } from './synth.ts'
 
 /** Not UTC, so the test sees the schedule follow the business zone when no nightly zone is given. */
@@ -91,13 +99,17 @@ const RUN_STATE = { runId: '2026-11-23', asOf: '2026-11-23', shards: [0, 1, 2] }
 
 describe('nightly state machine definition', () => {
   it('runs the steps of shared/nightly/workflow.ts in order: tasks, and Distributed Maps for the maps', () => {
-    expect(nightlyDefinitionStates(template).map(({ name, type, mode }) => ({ name, type, mode }))).toEqual(
-      NIGHTLY_STEPS.map((step) =>
-        step.kind === 'map'
-          ? { name: step.state, type: 'Map', mode: 'DISTRIBUTED' }
-          : { name: step.state, type: 'Task', mode: undefined },
-      ),
+    const steps = NIGHTLY_STEPS.map((step) =>
+      step.kind === 'map'
+        ? { name: step.state, type: 'Map', mode: 'DISTRIBUTED' }
+        : { name: step.state, type: 'Task', mode: undefined },
     )
+    const [plan, ...later] = steps
+    expect(nightlyDefinitionStates(template).map(({ name, type, mode }) => ({ name, type, mode }))).toEqual([
+      plan,
+      { name: NIGHTLY_DUPLICATE_CHECK.check, type: 'Choice', mode: undefined },
+      ...later,
+    ])
     const last = NIGHTLY_STEPS[NIGHTLY_STEPS.length - 1]
     expect(last && state(last.state).End).toBe(true)
   })
@@ -130,8 +142,9 @@ describe('nightly state machine definition', () => {
     // JSONata, whose object constructor leaves out a field the input lacks; Plan's result,
     // { runId, asOf, shards }, becomes the state (no Output field, no ResultPath).
     expect(planState).toMatchObject({ QueryLanguage: 'JSONata' })
+    // The execution id tells Plan which execution holds the day, so that its own retries pass.
     expect(planState.Arguments).toBe(
-      `{% {'step': '${plan.step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime} %}`,
+      `{% {'step': '${plan.step}', 'asOf': $states.input.asOf, 'scheduledTime': $states.input.scheduledTime, 'executionId': $states.context.Execution.Id} %}`,
     )
     expect(planState).not.toHaveProperty('Output')
     expect(planState).not.toHaveProperty('ResultPath')
@@ -214,7 +227,8 @@ describe('nightly state machine definition', () => {
   })
 
   it('sends any failure after Plan to RecordFailure, which marks the run failed and then fails the execution', () => {
-    for (const { name, catchNext } of nightlyDefinitionStates(template).slice(1)) {
+    const afterPlan = nightlyDefinitionStates(template).slice(1)
+    for (const { name, catchNext } of afterPlan.filter((s) => s.type !== 'Choice')) {
       expect(state(name).Catch, name).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: NIGHTLY_FAILURE_STATE.state },
       ])
@@ -238,6 +252,22 @@ describe('nightly state machine definition', () => {
     expect(mainPath({ ...definition, StartAt: NIGHTLY_FAILURE_STATE.state }).map((s) => s.name)).toEqual([
       NIGHTLY_FAILURE_STATE.state,
       RUN_FAILED_STATE,
+    ])
+  })
+
+  it('ends a start of a day that another execution is running right after Plan, as a success', () => {
+    const [plan] = NIGHTLY_STEPS
+    expect(state(plan.state).Next).toBe(NIGHTLY_DUPLICATE_CHECK.check)
+    const [first] = NIGHTLY_STEPS.slice(1)
+    expect(state(NIGHTLY_DUPLICATE_CHECK.check)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.alreadyRunning', BooleanEquals: true, Next: NIGHTLY_DUPLICATE_CHECK.end }],
+      Default: first?.state,
+    })
+    // A Succeed: no failure alarm for a harmless duplicate, and nothing written.
+    expect(state(NIGHTLY_DUPLICATE_CHECK.end)).toMatchObject({ Type: 'Succeed' })
+    expect(mainPath({ ...definition, StartAt: NIGHTLY_DUPLICATE_CHECK.end }).map((s) => s.name)).toEqual([
+      NIGHTLY_DUPLICATE_CHECK.end,
     ])
   })
 
@@ -381,6 +411,33 @@ describe('nightly schedule', () => {
   })
 })
 
+describe('table warm throughput for the run', () => {
+  const warmThroughputOf = (t: Template): unknown =>
+    Object.values(t.findResources('AWS::DynamoDB::GlobalTable'))[0]?.Properties?.WarmThroughput
+
+  it('serves the default write units at once, above the 4,000 writes/s a new on-demand table starts at', () => {
+    expect(DEFAULT_WARM_WRITE_UNITS).toBeGreaterThan(4_000)
+    expect(warmThroughputOf(template)).toEqual({ WriteUnitsPerSecond: DEFAULT_WARM_WRITE_UNITS })
+  })
+
+  it(
+    'takes the write units from the stack setting, and leaves the table its own for 0',
+    () => {
+      const set = synthesize({ bundle: false, props: { tableWarmWriteUnits: 12_000 } })
+      expect(warmThroughputOf(set.template)).toEqual({ WriteUnitsPerSecond: 12_000 })
+      const off = synthesize({ bundle: false, props: { tableWarmWriteUnits: 0 } })
+      expect(warmThroughputOf(off.template)).toBeUndefined()
+    },
+    SYNTH_TIMEOUT_MS,
+  )
+
+  it.each([3_999, 12_000.5, -1, Number.NaN])('refuses tableWarmWriteUnits %s', (tableWarmWriteUnits) => {
+    expect(() => new ScoringStack(new App(), 'Invalid', { tableWarmWriteUnits })).toThrow(
+      /tableWarmWriteUnits/,
+    )
+  })
+})
+
 describe('nightly alarms', () => {
   const alarmTopic = () => Object.keys(template.findResources('AWS::SNS::Topic'))[0]
   const stateMachineDimension = () => [
@@ -426,17 +483,7 @@ describe('nightly function', () => {
   const statements = () => roleStatements(template, logicalId(stack.functions.nightly.role))
 
   it('reads and writes run files, reads curated shards and configuration, and nothing else of the bucket', () => {
-    const grants = new Set<string>()
-    for (const statement of statements()) {
-      for (const action of statement.actions.filter((a) => a.startsWith('s3:'))) {
-        for (const resource of statement.resources) {
-          const suffix = dataBucketSuffix(stack, resource)
-          expect(suffix, `${action} on ${resource}`).toBeDefined()
-          grants.add(`${action} ${suffix}`)
-        }
-      }
-    }
-    expect([...grants].sort()).toEqual(
+    expect(objectGrantLines(stack, statements())).toEqual(
       [
         `s3:GetObject ${PREFIXES.runs}*`,
         `s3:PutObject ${PREFIXES.runs}*`,
@@ -448,10 +495,9 @@ describe('nightly function', () => {
   })
 
   it('writes and queries items of the table but cannot delete or scan them', () => {
-    const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
     const dynamo = statements().filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))
     expect(dynamo).toHaveLength(1)
-    expect(dynamo[0]?.resources).toEqual([tableArn])
+    expect(dynamo[0]?.resources).toEqual([tableArnOf(stack)])
     expect([...(dynamo[0]?.actions ?? [])].sort()).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',

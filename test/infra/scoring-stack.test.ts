@@ -15,13 +15,15 @@ import {
   TABLE,
 } from '../../shared/resources.ts'
 import {
-  dataBucketSuffix,
+  grantLines,
   isRecord,
   logicalId,
+  objectGrantLines,
   roleStatements,
   type Statement,
   SYNTH_TIMEOUT_MS,
   synthesize,
+  tableArnOf,
 } from './synth.ts'
 
 // One synthesis for the whole file, with real bundling so the function code is checked too.
@@ -46,17 +48,10 @@ function statementsOf(name: keyof typeof FUNCTIONS): Statement[] {
   return roleStatements(template, logicalId(stack.functions[name].role))
 }
 
-const tableArn = () => JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
+const tableArn = () => tableArnOf(stack)
 
 /** A function's grants beyond logs and traces, as sorted `action resource` lines (bucket ARNs by suffix). */
-function grantsOf(name: keyof typeof FUNCTIONS): string[] {
-  return statementsOf(name)
-    .filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
-    .flatMap((s) =>
-      s.actions.flatMap((action) => s.resources.map((r) => `${action} ${dataBucketSuffix(stack, r) ?? r}`)),
-    )
-    .sort()
-}
+const grantsOf = (name: keyof typeof FUNCTIONS): string[] => grantLines(stack, statementsOf(name))
 
 /**
  * A function's environment as the stack sets it, each value CloudFormation resolves at deploy time
@@ -333,9 +328,8 @@ describe('functions', () => {
   })
 
   it('lets get-customer read score items and nothing else of the table', () => {
-    const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
     const dynamo = statementsOf('getCustomer').filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))
-    expect(dynamo).toEqual([{ effect: 'Allow', actions: ['dynamodb:GetItem'], resources: [tableArn] }])
+    expect(dynamo).toEqual([{ effect: 'Allow', actions: ['dynamodb:GetItem'], resources: [tableArn()] }])
     const actions = statementsOf('getCustomer').flatMap((s) => s.actions)
     for (const write of [
       'dynamodb:PutItem',
@@ -355,24 +349,15 @@ describe('functions', () => {
   })
 
   it('lets get-customer-history query the table, and nothing else', () => {
-    const tableArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
     const granted = statementsOf('getCustomerHistory').filter(
       (s) => !s.actions.some((a) => /^(logs|xray):/.test(a)),
     )
-    expect(granted).toEqual([{ effect: 'Allow', actions: ['dynamodb:Query'], resources: [tableArn] }])
+    expect(granted).toEqual([{ effect: 'Allow', actions: ['dynamodb:Query'], resources: [tableArn()] }])
   })
 
   it('lets get-run read run records and run files under runs/, and nothing else', () => {
-    const grants = statementsOf('getRun')
-      .filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
-      .flatMap((s) =>
-        s.actions.flatMap((action) => s.resources.map((r) => `${action} ${dataBucketSuffix(stack, r) ?? r}`)),
-      )
-    expect(grants.sort()).toEqual(
-      [
-        `dynamodb:GetItem ${JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })}`,
-        `s3:GetObject ${PREFIXES.runs}*`,
-      ].sort(),
+    expect(grantsOf('getRun')).toEqual(
+      [`dynamodb:GetItem ${tableArn()}`, `s3:GetObject ${PREFIXES.runs}*`].sort(),
     )
   })
 
@@ -451,17 +436,7 @@ describe('functions', () => {
   })
 
   it('scopes every object permission of ingest to the prefixes it works on', () => {
-    const grants = new Set<string>()
-    for (const statement of statementsOf('ingest')) {
-      for (const action of statement.actions.filter((a) => a.startsWith('s3:'))) {
-        for (const resource of statement.resources) {
-          const suffix = dataBucketSuffix(stack, resource)
-          expect(suffix, `${action} on ${resource}`).toBeDefined()
-          grants.add(`${action} ${suffix}`)
-        }
-      }
-    }
-    expect([...grants].sort()).toEqual(
+    expect(objectGrantLines(stack, statementsOf('ingest'))).toEqual(
       [
         `s3:GetObject ${PREFIXES.incoming}*`,
         `s3:GetObjectVersion ${PREFIXES.incoming}*`,

@@ -57,7 +57,8 @@ export interface PathState {
 
 /**
  * The states an execution passes through when nothing fails, in order: StartAt, then each `Next`
- * until a state ends. States reached only through a Catch (the failure path) are not on it.
+ * (a Choice's `Default`) until a state ends. States reached only through a Catch (the failure path)
+ * or a Choice's condition are not on it.
  */
 export function mainPath(definition: AslDefinition): PathState[] {
   const path: PathState[] = []
@@ -74,7 +75,9 @@ export function mainPath(definition: AslDefinition): PathState[] {
       ...(mode !== undefined && { mode }),
       ...(catchNext.length > 0 && { catchNext }),
     })
-    name = typeof state.Next === 'string' ? state.Next : undefined
+    // A Choice goes on by its Default: the branches it takes on a condition are side exits.
+    const next: unknown = state.Type === 'Choice' ? state.Default : state.Next
+    name = typeof next === 'string' ? next : undefined
   }
   return path
 }

@@ -55,6 +55,39 @@ export function dataBucketSuffix(stack: ScoringStack, resource: string): string 
   return resource.startsWith(prefix) ? resource.slice(prefix.length, -'"]]}'.length) : undefined
 }
 
+/** The table's ARN as the template refers to it, in the JSON text form of `Statement.resources`. */
+export function tableArnOf(stack: ScoringStack): string {
+  return JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.table), 'Arn'] })
+}
+
+/** Statements' grants beyond logs and traces, as sorted `action resource` lines (bucket ARNs by suffix). */
+export function grantLines(stack: ScoringStack, statements: readonly Statement[]): string[] {
+  return statements
+    .filter((s) => !s.actions.some((a) => /^(logs|xray):/.test(a)))
+    .flatMap((s) =>
+      s.actions.flatMap((action) => s.resources.map((r) => `${action} ${dataBucketSuffix(stack, r) ?? r}`)),
+    )
+    .sort()
+}
+
+/**
+ * Statements' S3 grants as sorted, distinct `action suffix` lines (`s3:GetObject runs/*`; the bucket
+ * itself has the suffix ''); throws for an S3 grant on anything but the data bucket.
+ */
+export function objectGrantLines(stack: ScoringStack, statements: readonly Statement[]): string[] {
+  const grants = new Set<string>()
+  for (const statement of statements) {
+    for (const action of statement.actions.filter((a) => a.startsWith('s3:'))) {
+      for (const resource of statement.resources) {
+        const suffix = dataBucketSuffix(stack, resource)
+        if (suffix === undefined) throw new Error(`${action} on ${resource}, which is not the data bucket`)
+        grants.add(`${action} ${suffix}`)
+      }
+    }
+  }
+  return [...grants].sort()
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shiftSampleDates } from '../../infra/local/sample.ts'
 import { addDays } from '../../shared/domain/dates.ts'
 import type { ScoreRecord } from '../../shared/domain/score-record.ts'
-import { startTestStack, type TestStack } from './support/stack.ts'
+import { RUN_LEASE_SECONDS } from '../../shared/nightly/workflow.ts'
+import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
+import { startTestStack, type TestStack, TOKEN } from './support/stack.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 const today = new Date().toISOString().slice(0, 10)
@@ -108,5 +110,93 @@ describe('nightly runs on the local engines', () => {
     // Started again, the interrupted run completes and is served.
     await t.stack.runNightly(D3, noWait)
     expect((await t.get('/runs/latest')).body).toMatchObject({ runId: D3, status: 'succeeded' })
+  })
+})
+
+describe('a second start of a day that is running', () => {
+  it('stops with "already running", leaves the running execution alone, and a finished day may run again', async () => {
+    const D4 = addDays(today, 2)
+    const served = (await t.get('/customers/00004')).body
+    let second: Awaited<ReturnType<typeof t.stack.runNightly>> | undefined
+    let viaApi: { status: number; body: unknown } | undefined
+    let failedOnce = false
+    // The first run's first Summarise attempt fails; while it waits to retry, the day is started again,
+    // by the runner (as a second scheduler delivery would) and through POST /local/nightly.
+    const first = await t.stack.runNightly(D4, {
+      beforeInvoke: (event) => {
+        if (event.step === 'summarise' && !failedOnce) {
+          failedOnce = true
+          throw new Error('transient')
+        }
+      },
+      sleep: async () => {
+        second = await t.stack.runNightly(D4, noWait)
+        const response = await fetch(`${t.stack.apiUrl}/local/nightly?asOf=${D4}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        })
+        viaApi = { status: response.status, body: await response.json() }
+        // Nothing of the day changed meanwhile: the run is still held by the first execution.
+        expect((await t.get(`/runs/${D4}`)).body).toMatchObject({ status: 'running' })
+        expect((await t.get('/customers/00004')).body).toEqual(served)
+      },
+    })
+    expect(second).toMatchObject({ runId: D4, status: 'already-running', shards: [] })
+    expect(viaApi).toMatchObject({ status: 409, body: { error: { code: 'run_already_running' } } })
+    expect(first).toMatchObject({ runId: D4, status: 'succeeded' })
+    expect((await t.get('/runs/latest')).body).toMatchObject({ runId: D4, status: 'succeeded' })
+    const record = (await t.get('/customers/00004')).body
+    // Started again once finished, the day runs again and gives the same records.
+    expect(await t.stack.runNightly(D4, noWait)).toMatchObject({ runId: D4, status: 'succeeded' })
+    expect((await t.get('/customers/00004')).body).toEqual(record)
+  })
+
+  it('is refused by one conditional write: of two starts at once exactly one claims the run', async () => {
+    const runs = dynamoRunStore(t.dynamo, t.stack.table)
+    const run = { runId: '2030-01-01', asOf: '2030-01-01', kind: 'nightly' as const }
+    const startedAt = new Date().toISOString()
+    const staleBefore = new Date(Date.now() - RUN_LEASE_SECONDS * 1000).toISOString()
+    const results = await Promise.all(
+      ['exec-a', 'exec-b'].map((executionId) =>
+        runs.start({ ...run, startedAt, executionId }, { staleBefore }),
+      ),
+    )
+    expect(results.filter((r) => r.started)).toHaveLength(1)
+    const holder = (await runs.getRun(run.runId))?.executionId
+    const loser = results.find((r) => !r.started)
+    expect(loser).toMatchObject({ started: false, running: { executionId: holder, status: 'running' } })
+    // The holder's own retry passes; another execution is refused while the run is alive.
+    expect(await runs.start({ ...run, startedAt, executionId: String(holder) }, { staleBefore })).toEqual({
+      started: true,
+    })
+    expect(await runs.start({ ...run, startedAt, executionId: 'exec-c' }, { staleBefore })).toMatchObject({
+      started: false,
+    })
+  })
+
+  it('lets a start take over a run whose steps stopped starting longer than the lease ago, or that ended', async () => {
+    const runs = dynamoRunStore(t.dynamo, t.stack.table)
+    const run = { runId: '2030-01-02', asOf: '2030-01-02', kind: 'nightly' as const }
+    const now = Date.now()
+    const iso = (ms: number) => new Date(ms).toISOString()
+    const staleBefore = iso(now - RUN_LEASE_SECONDS * 1000)
+    await runs.start({ ...run, startedAt: iso(now - 3 * RUN_LEASE_SECONDS * 1000), executionId: 'killed' })
+    // Its last step started just inside the lease: still alive.
+    await runs.heartbeat(run.runId, iso(now - RUN_LEASE_SECONDS * 1000 + 60_000))
+    expect(
+      (await runs.start({ ...run, startedAt: iso(now), executionId: 'new' }, { staleBefore })).started,
+    ).toBe(false)
+    // No step for longer than the lease: abandoned, and taken over.
+    await runs.heartbeat(run.runId, iso(now - RUN_LEASE_SECONDS * 1000 - 60_000))
+    expect(await runs.start({ ...run, startedAt: iso(now), executionId: 'new' }, { staleBefore })).toEqual({
+      started: true,
+    })
+    expect(await runs.getRun(run.runId)).toMatchObject({ executionId: 'new', status: 'running' })
+    // A failed run may be started again at once.
+    await runs.update(run.runId, { status: 'failed' })
+    expect(
+      (await runs.start({ ...run, startedAt: iso(now), executionId: 'after-failure' }, { staleBefore }))
+        .started,
+    ).toBe(true)
   })
 })

@@ -3,12 +3,18 @@ import type { ScoreRecord } from '../domain/score-record.ts'
 export const DIMENSIONS = ['tier', 'quadrant', 'rfmSegment', 'pattern', 'decision'] as const
 export type Dimension = (typeof DIMENSIONS)[number]
 
+/** The fields of a record the counts read. */
+export type CountedFigures = Pick<ScoreRecord, 'netValue' | Dimension>
+
 export interface GroupFigures {
   customers: number
   netValue: number
 }
 
-/** Counts and net value per tier, quadrant, RFM segment, pattern and decision; mergeable across shards. */
+/**
+ * Counts and net value per tier, quadrant, RFM segment, pattern and decision; mergeable across shards.
+ * The one counter behind the scoring CLI's report and the nightly run's report.
+ */
 export interface SegmentCounts {
   customers: number
   netValue: number
@@ -23,7 +29,7 @@ export function emptyCounts(): SegmentCounts {
   }
 }
 
-export function addRecord(counts: SegmentCounts, record: ScoreRecord): void {
+export function addRecord(counts: SegmentCounts, record: CountedFigures): void {
   addFigures(counts, record, { customers: 1, netValue: record.netValue })
 }
 
@@ -40,7 +46,7 @@ export function mergeCounts(into: SegmentCounts, other: SegmentCounts): void {
   }
 }
 
-function addFigures(counts: SegmentCounts, record: ScoreRecord, figures: GroupFigures): void {
+function addFigures(counts: SegmentCounts, record: CountedFigures, figures: GroupFigures): void {
   counts.customers += figures.customers
   counts.netValue += figures.netValue
   for (const dimension of DIMENSIONS) {
