@@ -22,6 +22,7 @@ import {
   fitPurchases,
   fitSpend,
   NotEnoughDataError,
+  type PopulationCutoffs,
   type PopulationModel,
   populationCutoffs,
   Scorer,
@@ -302,14 +303,19 @@ export class ScorePool {
       recencyDays: table.recencyDays,
       contribution: table.contribution,
     }
-    // BG/NBD on the first worker; the spend fit on a second one, or else here; the cut-offs here.
+    // BG/NBD on the first worker; the spend fit on a second one and the cut-offs here, or, with one
+    // worker, the cut-offs after BG/NBD on it (posted first, so that it does not wait) and the spend fit here.
     const purchases = this.request(0, { kind: 'purchases', columns, config }) as Promise<BgNbdFit>
+    const one = this.workers.length === 1
+    const remoteCutoffs = one
+      ? (this.request(0, { kind: 'cutoffs', columns, config }) as Promise<PopulationCutoffs>)
+      : undefined
     const spend = (
-      this.workers.length > 1
-        ? this.request(1, { kind: 'spend', columns, config })
-        : settle(() => runTask({ kind: 'spend', columns, config }))
+      one
+        ? settle(() => runTask({ kind: 'spend', columns, config }))
+        : this.request(1, { kind: 'spend', columns, config })
     ) as Promise<PopulationModel['gammaGamma']>
-    const cutoffs = settle(() => populationCutoffs(columns, config))
+    const cutoffs = remoteCutoffs ?? settle(() => populationCutoffs(columns, config))
     // Settled before any is awaited, so that none rejects unobserved.
     await Promise.allSettled([purchases, spend, cutoffs])
     const bgnbd = await purchases

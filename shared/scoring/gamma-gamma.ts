@@ -54,7 +54,23 @@ export function fitGammaGamma(
   customers: Iterable<SpendHistory>,
   options: GammaGammaFitOptions = {},
 ): GammaGammaFit {
-  const data = prepare(customers)
+  return fitPrepared(prepare(customers), options)
+}
+
+/**
+ * `fitGammaGamma` of customers given as columns, already limited to those it fits on: customer i has
+ * x[i] > 0 repeat occasions of mean value zbar[i] > 0 (finite). The columns are kept, not copied.
+ */
+export function fitGammaGammaColumns(
+  x: Float64Array,
+  zbar: Float64Array,
+  options: GammaGammaFitOptions = {},
+): GammaGammaFit {
+  if (x.length !== zbar.length) throw new RangeError('x and zbar must have the same length')
+  return fitPrepared(fromArrays(x, zbar), options)
+}
+
+function fitPrepared(data: Prepared, options: GammaGammaFitOptions): GammaGammaFit {
   const n = data.m.length
   if (n === 0) throw new RangeError('no customers with x > 0 and zbar > 0 to fit')
   const mean = data.meanZbar

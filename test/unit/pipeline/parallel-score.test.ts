@@ -75,7 +75,7 @@ describe('scoring with worker threads', () => {
         expect(report.summary()).toEqual(expectedReport.summary())
       }
     }
-  })
+  }, 60_000) // two pools, two formats: many seconds while other work shares the machine
 
   it('writes the same file, reusing the output buffers of the workers once written', async () => {
     const config = parseScoringConfig({})
