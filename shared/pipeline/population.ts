@@ -31,10 +31,15 @@ import {
   tierReasons,
 } from '../segments/reasons.ts'
 import { type RfmCutoffs, rfmCutoffs, rfmScores, rfmSegment } from '../segments/rfm.ts'
-import { type ParetoFigures, TIER_STRATEGY, tierOf, type ValueCutoffs } from '../segments/tiers.ts'
+import {
+  type ParetoFigures,
+  TIER_STRATEGY,
+  tierFigures,
+  tierOf,
+  type ValueCutoffs,
+} from '../segments/tiers.ts'
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
 import type { PeriodicSpend } from './periodic.ts'
-import { tierFigures } from './value-tiers.ts'
 
 /** Everything scoring needs to know about one customer. */
 export interface CustomerInput {
