@@ -374,9 +374,11 @@ export class ScorePool {
     try {
       for (const worker of this.workers) post(worker, { type: 'init', init })
       for (const worker of this.workers) assign(worker)
+      // While the output stream drains, this thread scores blocks (within the window) instead of waiting.
+      let draining = false
       while (written < blocks) {
         if (failure) throw failure.error
-        const done = results.get(written)
+        const done = draining ? undefined : results.get(written)
         if (done === undefined) {
           if (next < blocks && next - written < window) {
             const block = next++
@@ -403,7 +405,13 @@ export class ScorePool {
           else if (!this.closed) post(worker, { type: 'recycle', buffer }, [buffer])
         }
         const wait = sink.out.bytes(result.bytes, recycle)
-        if (wait) await wait
+        if (wait) {
+          draining = true
+          void wait.then(() => {
+            draining = false
+            wake?.()
+          })
+        }
         for (const worker of this.workers) assign(worker)
       }
     } finally {
