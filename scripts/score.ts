@@ -7,23 +7,20 @@
  * Exits 0 when it scored something (rejected rows go to <out>.rejected.csv), 2 on bad arguments or
  * configuration, 1 when no row was valid or the input could not be read.
  */
-import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isTimeZone } from '../shared/config.ts'
 import { csvLine } from '../shared/csv.ts'
-import {
-  InvalidUploadError,
-  parseTransactions,
-  type RowRejection,
-} from '../shared/ingest/parse-transactions.ts'
+import { InvalidUploadError, type RowRejection } from '../shared/ingest/parse-transactions.ts'
 import { customerTable } from '../shared/pipeline/customer-table.ts'
 import { LineWriter } from '../shared/pipeline/line-writer.ts'
+import { parseFile, partWorker } from '../shared/pipeline/parallel-parse.ts'
 import { ScorePool, writeScores } from '../shared/pipeline/parallel-score.ts'
 import { csvHeader, type RecordFormat } from '../shared/pipeline/record-format.ts'
 import { populationReport } from '../shared/pipeline/report.ts'
-import { RowStore } from '../shared/pipeline/row-store.ts'
+import type { RowStore } from '../shared/pipeline/row-store.ts'
 import { scorePopulation } from '../shared/pipeline/score-population.ts'
 import { InvalidConfigError, parseScoringConfigJson, type ScoringConfig } from '../shared/scoring-config.ts'
 
@@ -92,19 +89,20 @@ async function main(): Promise<number> {
   const size = statSync(args.input).size
   // The worker threads load their code while the input is read.
   const pool = ScorePool.start(args.workers ?? (size >= POOL_MIN_BYTES ? defaultWorkers() : 0))
-  const store = new RowStore()
-  const rejections: RowRejection[] = []
   const progress = new Progress(size)
+  let store: RowStore
+  let rejections: RowRejection[]
   try {
-    const stream = createReadStream(args.input, { highWaterMark: 1 << 20 })
-    stream.on('data', (chunk) => progress.advance(chunk.length))
-    for await (const batch of parseTransactions(stream, {
-      fileName: basename(args.input),
-      timeZone: args.timeZone,
-    })) {
-      store.addAll(batch.rows)
-      for (const rejection of batch.rejections) rejections.push(rejection)
-    }
+    // With worker threads, large CSV files are read half here, half on a thread of their own.
+    ;({ store, rejections } = await parseFile(
+      args.input,
+      {
+        fileName: basename(args.input),
+        timeZone: args.timeZone,
+        onBytes: (bytes) => progress.advance(bytes),
+      },
+      pool === undefined ? undefined : partWorker,
+    ))
   } catch (error) {
     if (error instanceof InvalidUploadError) {
       console.error(error.message)

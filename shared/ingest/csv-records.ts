@@ -84,6 +84,11 @@ export class CsvRecordSplitter {
     if (pending.length > 0) this.#split(pending, 0, true)
   }
 
+  /** The line the text after what was pushed starts on, and whether no record is left unfinished. */
+  partEnd(): { readonly line: number; readonly atRecordEnd: boolean } {
+    return { line: this.#line, atRecordEnd: this.#pending.length === 0 }
+  }
+
   /** The line reached after the text pushed so far plus `text`, for locating a problem in `text`. */
   lineAfter(text: string): number {
     return (

@@ -45,6 +45,18 @@ export interface ParseTransactionsOptions {
   readonly format?: UploadFormat | undefined
   /** Most rows plus rejections in one batch; default 5,000. */
   readonly batchSize?: number | undefined
+  /**
+   * The input is the first part of a longer file: its end does not end the last record. Called after
+   * the last batch with the line the rest of the file starts on, and whether this part ended where a
+   * record ends (false when a record, such as a quoted field with a line break, runs on past it).
+   */
+  readonly onPartEnd?: ((end: PartEnd) => void) | undefined
+}
+
+/** Where the first part of a file ended (see `ParseTransactionsOptions.onPartEnd`). */
+export interface PartEnd {
+  readonly line: number
+  readonly atRecordEnd: boolean
 }
 
 export interface UploadBatch<Row> {
@@ -166,7 +178,7 @@ export async function* parseUpload<Row, Columns>(
       reader.push(text)
       yield* batches.takeFull()
     }
-    reader.end()
+    if (options.onPartEnd === undefined) reader.end()
   } catch (error) {
     throw toUploadError(error, fileName, reader)
   }
@@ -178,12 +190,14 @@ export async function* parseUpload<Row, Columns>(
     })
   }
   yield* batches.takeAll()
+  options.onPartEnd?.(reader.partEnd())
 }
 
 interface UploadReader {
   push(text: string): void
   end(): void
   lineAfter(text: string): number
+  partEnd(): PartEnd
   readonly sawRecord: boolean
 }
 
@@ -285,6 +299,10 @@ class CsvUpload<Row, Columns> implements UploadReader, CsvRecordHandler {
 
   lineAfter(text: string): number {
     return this.#splitter.lineAfter(text)
+  }
+
+  partEnd(): PartEnd {
+    return this.#splitter.partEnd()
   }
 
   record(source: string, starts: Int32Array, ends: Int32Array, count: number, line: number): void {
@@ -410,6 +428,10 @@ class JsonLinesUpload<Row, Columns> implements UploadReader {
   end(): void {
     if (this.#pending.length > 0) this.#record(this.#pending)
     this.#pending = ''
+  }
+
+  partEnd(): PartEnd {
+    return { line: this.#line, atRecordEnd: this.#pending.length === 0 }
   }
 
   lineAfter(text: string): number {

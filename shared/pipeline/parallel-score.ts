@@ -22,6 +22,7 @@ import {
   fitPurchases,
   fitSpend,
   NotEnoughDataError,
+  type PopulationCutoffs,
   type PopulationModel,
   populationCutoffs,
   Scorer,
@@ -302,14 +303,19 @@ export class ScorePool {
       recencyDays: table.recencyDays,
       contribution: table.contribution,
     }
-    // BG/NBD on the first worker; the spend fit on a second one, or else here; the cut-offs here.
+    // BG/NBD on the first worker; the spend fit on a second one and the cut-offs here, or, with one
+    // worker, the cut-offs after BG/NBD on it (posted first, so that it does not wait) and the spend fit here.
     const purchases = this.request(0, { kind: 'purchases', columns, config }) as Promise<BgNbdFit>
+    const one = this.workers.length === 1
+    const remoteCutoffs = one
+      ? (this.request(0, { kind: 'cutoffs', columns, config }) as Promise<PopulationCutoffs>)
+      : undefined
     const spend = (
-      this.workers.length > 1
-        ? this.request(1, { kind: 'spend', columns, config })
-        : settle(() => runTask({ kind: 'spend', columns, config }))
+      one
+        ? settle(() => runTask({ kind: 'spend', columns, config }))
+        : this.request(1, { kind: 'spend', columns, config })
     ) as Promise<PopulationModel['gammaGamma']>
-    const cutoffs = settle(() => populationCutoffs(columns, config))
+    const cutoffs = remoteCutoffs ?? settle(() => populationCutoffs(columns, config))
     // Settled before any is awaited, so that none rejects unobserved.
     await Promise.allSettled([purchases, spend, cutoffs])
     const bgnbd = await purchases
@@ -368,9 +374,11 @@ export class ScorePool {
     try {
       for (const worker of this.workers) post(worker, { type: 'init', init })
       for (const worker of this.workers) assign(worker)
+      // While the output stream drains, this thread scores blocks (within the window) instead of waiting.
+      let draining = false
       while (written < blocks) {
         if (failure) throw failure.error
-        const done = results.get(written)
+        const done = draining ? undefined : results.get(written)
         if (done === undefined) {
           if (next < blocks && next - written < window) {
             const block = next++
@@ -397,7 +405,13 @@ export class ScorePool {
           else if (!this.closed) post(worker, { type: 'recycle', buffer }, [buffer])
         }
         const wait = sink.out.bytes(result.bytes, recycle)
-        if (wait) await wait
+        if (wait) {
+          draining = true
+          void wait.then(() => {
+            draining = false
+            wake?.()
+          })
+        }
         for (const worker of this.workers) assign(worker)
       }
     } finally {

@@ -10,11 +10,10 @@ import {
 import { monthlyRate } from '../scoring/clv.ts'
 import {
   expectedSpend,
-  fitGammaGamma,
+  fitGammaGammaColumns,
   type GammaGammaFit,
   pearsonCorrelation,
   populationMeanSpend,
-  type SpendHistory,
 } from '../scoring/gamma-gamma.ts'
 import type { CustomerSummary } from '../scoring/summary.ts'
 import type { ScoringConfig } from '../scoring-config.ts'
@@ -32,10 +31,15 @@ import {
   tierReasons,
 } from '../segments/reasons.ts'
 import { type RfmCutoffs, rfmCutoffs, rfmScores, rfmSegment } from '../segments/rfm.ts'
-import { type ParetoFigures, TIER_STRATEGY, tierOf, type ValueCutoffs } from '../segments/tiers.ts'
+import {
+  type ParetoFigures,
+  TIER_STRATEGY,
+  tierFigures,
+  tierOf,
+  type ValueCutoffs,
+} from '../segments/tiers.ts'
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
 import type { PeriodicSpend } from './periodic.ts'
-import { tierFigures } from './value-tiers.ts'
 
 /** Everything scoring needs to know about one customer. */
 export interface CustomerInput {
@@ -126,21 +130,28 @@ export function fitPurchases(table: FitColumns): BgNbdFit {
 
 /** Gamma-Gamma on the repeat customers (x > 0, zbar > 0), with the correlation of x and zbar among them. */
 export function fitSpend(table: FitColumns): PopulationModel['gammaGamma'] {
-  const repeat: SpendHistory[] = []
-  // The customers fitGammaGamma keeps (it also drops a zbar that is not finite), for the correlation.
-  const xs: number[] = []
-  const zbars: number[] = []
+  // The customers fitGammaGamma keeps (it also drops a zbar that is not finite), in columns: the same
+  // customers in the same order as a list of spend histories would give it.
+  let repeat = 0
+  let finite = 0
   for (let i = 0; i < table.size; i++) {
     const x = table.x[i] as number
     const zbar = table.zbar[i] as number
     if (!(x > 0 && zbar > 0)) continue
-    repeat.push({ x, zbar })
-    if (Number.isFinite(zbar)) {
-      xs.push(x)
-      zbars.push(zbar)
-    }
+    repeat++
+    if (Number.isFinite(zbar)) finite++
   }
-  const gg = repeat.length > 0 ? fitGammaGamma(repeat) : unfittedSpendModel(table.averageSpend)
+  const xs = new Float64Array(finite)
+  const zbars = new Float64Array(finite)
+  for (let i = 0, k = 0; i < table.size; i++) {
+    const x = table.x[i] as number
+    const zbar = table.zbar[i] as number
+    if (!(x > 0 && zbar > 0 && Number.isFinite(zbar))) continue
+    xs[k] = x
+    zbars[k] = zbar
+    k++
+  }
+  const gg = repeat > 0 ? fitGammaGammaColumns(xs, zbars) : unfittedSpendModel(table.averageSpend)
   const modelled = populationMeanSpend(gg)
   return {
     ...gg,
@@ -148,9 +159,8 @@ export function fitSpend(table: FitColumns): PopulationModel['gammaGamma'] {
     // observed mean occasion value, so customers without repeat history still get a finite spend.
     populationMeanSpend:
       Number.isFinite(modelled) && modelled >= 0 ? modelled : observedMean(table.averageSpend),
-    // frequencySpendCorrelation(repeat), without preparing the customers a second time.
-    frequencySpendCorrelation:
-      repeat.length > 2 ? finiteOr0(pearsonCorrelation(Float64Array.from(xs), Float64Array.from(zbars))) : 0,
+    // frequencySpendCorrelation over the same customers, without preparing them a second time.
+    frequencySpendCorrelation: repeat > 2 ? finiteOr0(pearsonCorrelation(xs, zbars)) : 0,
   }
 }
 

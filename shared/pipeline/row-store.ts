@@ -23,6 +23,30 @@ export interface GroupedRows {
   readonly margin: Float64Array | undefined
 }
 
+/**
+ * The rows a store took from one part of a file, as `RowStore.part` hands them to the store of the
+ * parts before (`RowStore.merge`): typed columns that move between threads without a copy, numbered by
+ * the part's own customer and date ids, with the hashes of the rows' transaction ids (`idHash[2 i]`,
+ * `[2 i + 1]`; `hasId[i]` 0 for a row without one), since an id may repeat one of an earlier part.
+ */
+export interface StorePart {
+  readonly rows: number
+  /**
+   * The part's customer ids in order of first appearance, joined by line breaks (which no id holds): one
+   * string crosses threads many times faster than an array of a million short ones.
+   */
+  readonly customerIds: string
+  readonly dates: readonly string[]
+  readonly customer: Int32Array
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  readonly margin: Float64Array | undefined
+  readonly hasId: Uint8Array | undefined
+  readonly idHash: Int32Array | undefined
+  /** Rows dropped within the part because their transaction id was seen before in it. */
+  readonly duplicates: number
+}
+
 /** Rows whose customer id slots are loaded ahead, in `addAll`. */
 const BATCH = 256
 
@@ -51,6 +75,13 @@ export class RowStore {
   private touched = 0
   /** Rows dropped because their transaction id was seen before. */
   duplicates = 0
+  /** For `part`: the transaction id hashes of the rows added, when asked for. */
+  private readonly idHashes: IdHashes | undefined
+
+  /** `keepIdHashes` for a store of one part of a file, which `part` then hands over. */
+  constructor(options: { readonly keepIdHashes?: boolean } = {}) {
+    this.idHashes = options.keepIdHashes ? new IdHashes() : undefined
+  }
 
   get rows(): number {
     return (this.groupedRows?.amount.length ?? 0) + this.pending.count
@@ -73,6 +104,7 @@ export class RowStore {
     const pending = this.pending
     if (pending.count === pending.capacity) pending.grow()
     const i = pending.count++
+    this.idHashes?.set(i, row.transactionId)
     pending.customer[i] = this.customerIds.internKey(row.customerId, keys, at)
     pending.date[i] = this.dateId(row.date)
     pending.amount[i] = row.amount
@@ -91,6 +123,66 @@ export class RowStore {
       this.touched += this.customerIds.touch(keys, count)
       for (let k = 0; k < count; k++) this.addKeyed(rows[from + k] as Transaction, keys, 3 * k)
     }
+  }
+
+  /**
+   * The rows added so far as a part for `merge` into the store of the parts before; the store is not
+   * used after. Its columns' buffers may be transferred to another thread.
+   */
+  part(): StorePart {
+    if (this.groupedRows !== undefined) throw new Error('part() of a grouped store')
+    const { pending } = this
+    const rows = pending.count
+    const part: StorePart = {
+      rows,
+      customerIds: this.customerIds.values.join('\n'),
+      dates: this.dateIds.values,
+      customer: pending.customer.slice(0, rows),
+      date: pending.date.slice(0, rows),
+      amount: pending.amount.slice(0, rows),
+      margin: pending.margin?.slice(0, rows),
+      hasId: this.idHashes?.hasId(rows),
+      idHash: this.idHashes?.hashes(rows),
+      duplicates: this.duplicates,
+    }
+    pending.clear()
+    return part
+  }
+
+  /**
+   * Adds the rows of a part of the file that follows the rows added so far, exactly as adding them row
+   * by row would: customers and dates numbered in order of first appearance across both, and a row whose
+   * transaction id was seen in the rows before dropped (the part dropped its own repeats already).
+   */
+  merge(part: StorePart): void {
+    const customerIds = part.customerIds === '' ? [] : part.customerIds.split('\n')
+    const customerOf = new Int32Array(customerIds.length).fill(-1)
+    const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
+    const { hasId, idHash } = part
+    const pending = this.pending
+    for (let k = 0; k < part.rows; k++) {
+      if (hasId?.[k] === 1 && idHash !== undefined) {
+        if (!this.seenIds.insertHash(idHash[2 * k] as number, idHash[2 * k + 1] as number)) {
+          this.duplicates++
+          continue
+        }
+      }
+      const local = part.customer[k] as number
+      let c = customerOf[local] as number
+      if (c < 0) {
+        c = this.customerIds.intern(customerIds[local] as string)
+        customerOf[local] = c
+      }
+      if (pending.count === pending.capacity) pending.grow()
+      const i = pending.count++
+      pending.customer[i] = c
+      pending.date[i] = dateOf[part.date[k] as number] as number
+      pending.amount[i] = part.amount[k] as number
+      const margin = part.margin?.[k]
+      if (margin !== undefined && !Number.isNaN(margin)) pending.setMargin(i, margin)
+    }
+    this.duplicates += part.duplicates
+    this.lastDate = undefined
   }
 
   /**
@@ -434,8 +526,13 @@ class HashSet64 {
 
   /** False when the value was present already. */
   add(value: string): boolean {
-    if ((this.size + 1) * 2 > this.used.length) this.rehash()
     const [h, l] = hash64(value)
+    return this.insertHash(h, l)
+  }
+
+  /** `add` of a value whose hash64 is (h, l). */
+  insertHash(h: number, l: number): boolean {
+    if ((this.size + 1) * 2 > this.used.length) this.rehash()
     return this.insert(h, l)
   }
 
@@ -460,6 +557,44 @@ class HashSet64 {
     this.used = new Uint8Array(used.length * 2)
     this.size = 0
     for (let i = 0; i < used.length; i++) if (used[i]) this.insert(hi[i] as number, lo[i] as number)
+  }
+}
+
+/** The transaction id hashes of a part's rows, in growing columns (only while a row has an id). */
+class IdHashes {
+  private flags = new Uint8Array(0)
+  private words = new Int32Array(0)
+
+  set(i: number, transactionId: string | undefined): void {
+    if (transactionId === undefined && this.flags.length === 0) return
+    if (i >= this.flags.length) {
+      const size = Math.max(MIN_ROWS, 2 * i)
+      const flags = new Uint8Array(size)
+      flags.set(this.flags)
+      const words = new Int32Array(2 * size)
+      words.set(this.words)
+      this.flags = flags
+      this.words = words
+    }
+    if (transactionId === undefined) return
+    const [h, l] = hash64(transactionId)
+    this.flags[i] = 1
+    this.words[2 * i] = h
+    this.words[2 * i + 1] = l
+  }
+
+  hasId(rows: number): Uint8Array | undefined {
+    if (this.flags.length === 0) return undefined
+    const flags = new Uint8Array(rows)
+    flags.set(this.flags.subarray(0, Math.min(rows, this.flags.length)))
+    return flags
+  }
+
+  hashes(rows: number): Int32Array | undefined {
+    if (this.flags.length === 0) return undefined
+    const words = new Int32Array(2 * rows)
+    words.set(this.words.subarray(0, Math.min(2 * rows, this.words.length)))
+    return words
   }
 }
 

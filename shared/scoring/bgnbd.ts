@@ -69,9 +69,9 @@ export function groupPatternColumns(
   const tIndex = new ValueIndex()
   const txIndex = new ValueIndex()
   // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most half full. Sized
-  // for half as many patterns as customers, which saves growing it step by step.
+  // for as many patterns as customers, which saves growing it on the way.
   let slotMask = (1 << 10) - 1
-  while (slotMask < n && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
+  while (slotMask < 2 * n && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
   let slots = new Int32Array(4 * (slotMask + 1))
   const patterns: { x: number; tx: number; T: number; weight: number }[] = []
   for (let i = 0; i < n; i++) {
@@ -355,19 +355,11 @@ type Prepared = {
   readonly patternWeight: Float64Array
 }
 
-function indexOf(map: Map<number, number>, value: number): number {
-  let i = map.get(value)
-  if (i === undefined) {
-    i = map.size
-    map.set(value, i)
-  }
-  return i
-}
-
 function prepare(patterns: readonly BgNbdPattern[]): Prepared {
-  const xIndex = new Map<number, number>()
-  const tIndex = new Map<number, number>()
-  const txIndex = new Map<number, number>()
+  // Distinct values numbered in order of first appearance (the order the sums below run in).
+  const xIndex = new ValueIndex()
+  const tIndex = new ValueIndex()
+  const txIndex = new ValueIndex()
   const weightPerX: number[] = []
   const zeroWeightPerT: number[] = []
   const repeat: number[][] = [[], [], [], []]
@@ -379,14 +371,14 @@ function prepare(patterns: readonly BgNbdPattern[]): Prepared {
     if (!(T >= 0) || !Number.isFinite(T)) throw new RangeError(`T must be finite and >= 0, got ${T}`)
     if (x > 0 && !(tx >= 0 && tx <= T)) throw new RangeError(`t_x must lie in [0, T], got ${tx} with T ${T}`)
     if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`weight must be >= 0, got ${weight}`)
-    const k = indexOf(xIndex, x)
-    const t = indexOf(tIndex, T)
+    const k = xIndex.of(x)
+    const t = tIndex.of(T)
     weightPerX[k] = (weightPerX[k] ?? 0) + weight
     zeroWeightPerT[t] = (zeroWeightPerT[t] ?? 0) + (x === 0 ? weight : 0)
     if (x > 0) {
       pX.push(k)
       pT.push(t)
-      pTx.push(indexOf(txIndex, tx))
+      pTx.push(txIndex.of(tx))
       pW.push(weight)
     }
     totalWeight += weight
@@ -395,11 +387,11 @@ function prepare(patterns: readonly BgNbdPattern[]): Prepared {
   return {
     totalWeight,
     meanT: totalWeight > 0 ? sumT / totalWeight : 0,
-    xs: Float64Array.from(xIndex.keys()),
+    xs: Float64Array.from(xIndex.values),
     weightPerX: Float64Array.from(weightPerX),
-    Ts: Float64Array.from(tIndex.keys()),
+    Ts: Float64Array.from(tIndex.values),
     zeroWeightPerT: Float64Array.from(zeroWeightPerT),
-    txs: Float64Array.from(txIndex.keys()),
+    txs: Float64Array.from(txIndex.values),
     patternX: Int32Array.from(pX),
     patternT: Int32Array.from(pT),
     patternTx: Int32Array.from(pTx),

@@ -100,12 +100,14 @@ export function valueTiers(
   customers: readonly CustomerValue[],
   config: TierConfig = DEFAULT_TIER_CONFIG,
 ): ValueTiers {
-  assertTierConfig(config)
-  const ranked = rank(customers)
+  const netValues = Float64Array.from(customers, (customer) => customer.netValue)
+  const figures = rankFigures(netValues, (i) => (customers[i] as CustomerValue).customerId, false, config)
+  const { keyCount, upToGeneral } = figures
+  const ranked = [...customers].sort(
+    (a, b) =>
+      b.netValue - a.netValue || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0),
+  )
   const n = ranked.length
-  const positive = countPositive(ranked)
-  const keyCount = Math.min(Math.round(config.keyShare * n), positive)
-  const upToGeneral = Math.min(Math.round((config.keyShare + config.generalShare) * n), positive)
   const assignments = ranked.map(
     (customer, i): TierAssignment => ({
       customerId: customer.customerId,
@@ -115,15 +117,78 @@ export function valueTiers(
     }),
   )
   return {
+    valueCutoffs: figures.valueCutoffs,
+    assignments,
+    counts: { key: keyCount, general: upToGeneral - keyCount, secondary: n - upToGeneral },
+    pareto: figures.pareto,
+  }
+}
+
+/**
+ * The cut-offs and Pareto figures of `valueTiers` for net values in a column (customer i has
+ * `netValues[i]` and id `customerId(i)`), without an object per customer and without sorting them with
+ * a comparator: a million customers take a typed-array sort instead of seconds. Ranks are needed only
+ * at the two tier boundaries, where equal net values are ordered by customer id as the rules say.
+ * `uniqueIds` tells that no id appears twice (else it is checked). Throws a RangeError for a net value
+ * that is not finite, an id seen twice or a bad configuration.
+ */
+export function tierFigures(
+  netValues: Float64Array,
+  customerId: (i: number) => string,
+  uniqueIds: boolean,
+  config: TierConfig = DEFAULT_TIER_CONFIG,
+): { readonly valueCutoffs: ValueCutoffs; readonly pareto: ParetoFigures } {
+  const { valueCutoffs, pareto } = rankFigures(netValues, customerId, uniqueIds, config)
+  return { valueCutoffs, pareto }
+}
+
+function rankFigures(
+  netValues: Float64Array,
+  customerId: (i: number) => string,
+  uniqueIds: boolean,
+  config: TierConfig,
+): { valueCutoffs: ValueCutoffs; pareto: ParetoFigures; keyCount: number; upToGeneral: number } {
+  assertTierConfig(config)
+  const n = netValues.length
+  const ids = uniqueIds ? undefined : new Set<string>()
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(netValues[i] as number)) {
+      throw new RangeError(`net value of ${customerId(i)} must be a finite number`)
+    }
+    if (ids !== undefined) {
+      const id = customerId(i)
+      if (ids.has(id)) throw new RangeError(`customer ${id} appears more than once`)
+      ids.add(id)
+    }
+  }
+  // Ascending, so rank r (1 = highest) is at n - r.
+  const sorted = Float64Array.from(netValues).sort()
+  let positive = 0
+  for (let i = 0; i < n; i++) if ((netValues[i] as number) > 0) positive++
+  const keyCount = Math.min(Math.round(config.keyShare * n), positive)
+  const upToGeneral = Math.min(Math.round((config.keyShare + config.generalShare) * n), positive)
+  return {
     valueCutoffs: {
       keyShare: config.keyShare,
       generalShare: config.generalShare,
-      key: boundary(ranked, keyCount),
-      general: boundary(ranked, upToGeneral),
+      key: boundary(keyCount),
+      general: boundary(upToGeneral),
     },
-    assignments,
-    counts: { key: keyCount, general: upToGeneral - keyCount, secondary: n - upToGeneral },
-    pareto: paretoOfRanked(ranked, config),
+    pareto: paretoOfSorted(sorted, config),
+    keyCount,
+    upToGeneral,
+  }
+
+  /** The customer ranked `count`: among the customers with its net value, the one at its place by id. */
+  function boundary(count: number): TierBoundary | null {
+    if (count === 0) return null
+    const value = sorted[n - count] as number
+    let above = 0
+    for (let r = n - 1; r >= 0 && (sorted[r] as number) > value; r--) above++
+    const tied: string[] = []
+    for (let i = 0; i < n; i++) if (netValues[i] === value) tied.push(customerId(i))
+    tied.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    return { netValue: value, customerId: tied[count - 1 - above] as string }
   }
 }
 
@@ -149,17 +214,20 @@ export function paretoFigures(
   }
   assertShare(config.paretoTopShare, 'paretoTopShare')
   assertShare(config.paretoValueShare, 'paretoValueShare')
-  const ranked = [...netValues].sort((a, b) => b - a).map((netValue) => ({ customerId: '', netValue }))
-  return paretoOfRanked(ranked, config)
+  return paretoOfSorted(Float64Array.from(netValues).sort(), config)
 }
 
-function paretoOfRanked(
-  ranked: readonly CustomerValue[],
+/** Pareto figures of net values sorted ascending, summed in rank order (highest first). */
+function paretoOfSorted(
+  ascending: Float64Array,
   config: Pick<TierConfig, 'paretoTopShare' | 'paretoValueShare'>,
 ): ParetoFigures {
-  const n = ranked.length
+  const n = ascending.length
   let total = 0
-  for (const { netValue } of ranked) if (netValue > 0) total += netValue
+  for (let r = n - 1; r >= 0; r--) {
+    const value = ascending[r] as number
+    if (value > 0) total += value
+  }
   const top = Math.round(config.paretoTopShare * n)
   let topValue = 0
   let cumulative = 0
@@ -167,7 +235,7 @@ function paretoOfRanked(
   const target = config.paretoValueShare * total * (1 - 1e-12)
   let customersForValue: number | null = target > 0 ? null : 0
   for (let i = 0; i < n; i++) {
-    const value = Math.max(0, (ranked[i] as CustomerValue).netValue)
+    const value = Math.max(0, ascending[n - 1 - i] as number)
     cumulative += value
     if (i < top) topValue += value
     if (customersForValue === null && cumulative >= target) customersForValue = i + 1
@@ -181,30 +249,6 @@ function paretoOfRanked(
     totalPositiveValue: total,
     customers: n,
   }
-}
-
-function rank(customers: readonly CustomerValue[]): CustomerValue[] {
-  const ids = new Set<string>()
-  for (const { customerId, netValue } of customers) {
-    if (!Number.isFinite(netValue)) throw new RangeError(`net value of ${customerId} must be a finite number`)
-    if (ids.has(customerId)) throw new RangeError(`customer ${customerId} appears more than once`)
-    ids.add(customerId)
-  }
-  return [...customers].sort(
-    (a, b) =>
-      b.netValue - a.netValue || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0),
-  )
-}
-
-function countPositive(ranked: readonly CustomerValue[]): number {
-  let count = 0
-  for (const { netValue } of ranked) if (netValue > 0) count++
-  return count
-}
-
-function boundary(ranked: readonly CustomerValue[], count: number): TierBoundary | null {
-  const last = ranked[count - 1]
-  return count > 0 && last ? { netValue: last.netValue, customerId: last.customerId } : null
 }
 
 function rankedAtOrBefore(
