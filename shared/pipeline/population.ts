@@ -34,6 +34,7 @@ import {
 import { type RfmCutoffs, rfmCutoffs, rfmScores, rfmSegment } from '../segments/rfm.ts'
 import { type ParetoFigures, TIER_STRATEGY, tierOf, type ValueCutoffs } from '../segments/tiers.ts'
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
+import type { FitSample, FitTable } from './fit-input.ts'
 import type { PeriodicSpend } from './periodic.ts'
 import { tierFigures } from './value-tiers.ts'
 
@@ -64,6 +65,8 @@ export interface PopulationModel {
   readonly pareto: ParetoFigures
   readonly contributionThreshold: number
   readonly recencyPercentiles: PercentileTable
+  /** Present when the fit ran on a sample of the customers (see fit-input.ts); `customers` counts them all. */
+  readonly sample?: FitSample | undefined
 }
 
 export class NotEnoughDataError extends Error {
@@ -98,7 +101,7 @@ export type PopulationCutoffs = Pick<PopulationModel, 'rfm' | 'contributionThres
  * by side); here they run in turn.
  */
 export function fitTable(
-  table: CustomerTable,
+  table: FitTable,
   config: ScoringConfig,
   asOf: string,
   runId: string,
@@ -167,7 +170,7 @@ export function populationCutoffs(table: FitColumns, config: ScoringConfig): Pop
 
 /** The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits. */
 export function valueTierFigures(
-  table: CustomerTable,
+  table: FitTable,
   config: ScoringConfig,
   bgnbd: BgNbdFit,
   gammaGamma: PopulationModel['gammaGamma'],
