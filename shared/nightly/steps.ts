@@ -255,6 +255,8 @@ export function nightlySteps(deps: NightlyDeps) {
           bgnbd: model.bgnbd,
           gammaGamma: model.gammaGamma,
           converged: model.bgnbd.converged && model.gammaGamma.converged,
+          /** Null when the fit saw every customer; else how many it saw (fitSampleCustomers). */
+          sample: model.sample ?? null,
         },
         writes: {
           records: counts.customers,

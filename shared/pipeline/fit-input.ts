@@ -166,13 +166,23 @@ export class FitTableBuilder {
     }
   }
 
-  /** The customers gathered, and how they were sampled (undefined when every customer is kept). */
+  /** The customers gathered, and how they were sampled (undefined when every customer is kept). Once. */
   build(): { readonly table: FitTable; readonly sample: FitSample | undefined } {
     if (this.size > this.limit) this.prune()
     const n = this.size
-    const columns = Object.fromEntries(
-      FIT_COLUMNS.map((name) => [name, this.columns[name].subarray(0, n)]),
-    ) as Record<FitColumnName, Float64Array>
+    // Columns well below their capacity (after growing, or a sample pruned from 1.25 x the limit) are
+    // copied to their size one at a time, so the unused tail is not held through the fit.
+    const exact = (column: Float64Array) =>
+      column.length > 1.05 * n ? column.slice(0, n) : column.subarray(0, n)
+    for (const name of FIT_COLUMNS) this.columns[name] = exact(this.columns[name])
+    this.hashes = new Uint32Array(0)
+    const idLength = n === 0 ? 0 : (this.idEnd[n - 1] as number)
+    if (this.idBytes.length > 1.05 * idLength) this.idBytes = this.idBytes.slice(0, idLength)
+    if (this.idEnd.length > 1.05 * n) this.idEnd = this.idEnd.slice(0, n)
+    const columns = Object.fromEntries(FIT_COLUMNS.map((name) => [name, this.columns[name]])) as Record<
+      FitColumnName,
+      Float64Array
+    >
     const { idBytes, idEnd } = this
     const decoder = new TextDecoder()
     const table: FitTable = {

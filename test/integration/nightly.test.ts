@@ -86,6 +86,8 @@ describe('nightly runs on the local engines', () => {
     expect(stored).toEqual(parseModel(JSON.stringify(expected)))
     expect(stored?.customers).toBe(2357)
     expect(stored?.sample).toBeUndefined()
+    const run = (await t.get(`/runs/${D1}`)).body as { report: { model: { sample: unknown } } }
+    expect(run.report.model.sample).toBeNull()
   })
 
   it('picks up new uploads in the next run, writes only what changed, and keeps the history', async () => {
