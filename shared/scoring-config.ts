@@ -74,7 +74,7 @@ export const ScoringConfigSchema = z
     /**
      * The nightly Fit fits on every customer up to this many; beyond it, on a deterministic sample of
      * this many (by a hash of the customer id), so that its memory stays within the nightly function's
-     * 3,008 MB (10M customers measured at about 2.1 GiB).
+     * 3,008 MB (10M customers measured at about 2.0 GiB).
      */
     fitSampleCustomers: z.number().int().min(1000).default(10_000_000),
     rfm: z
