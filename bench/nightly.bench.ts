@@ -6,7 +6,8 @@
  *
  *   node bench/nightly.bench.ts --input bench/tmp/transactions-1000000.csv --as-of 2025-12-31 [--shards 16]
  */
-import { createReadStream, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runNightly } from '../infra/local/nightly-runner.ts'
@@ -144,6 +145,24 @@ phasePeak[phase] = peakRssMiB()
 const runCpuSeconds = cpuSeconds() - runCpuStart
 const runSeconds = (performance.now() - runStart) / 1000
 const report = runs.get(asOf)
+// The Fit step again, alone in a process of its own as its Lambda function runs it: its memory is
+// not hidden under the setup's and the Summarise map's peak.
+const fitAlone = JSON.parse(
+  execFileSync(
+    process.execPath,
+    ['bench/support/fit-step.ts', '--root', root, '--run', asOf, '--shards', String(shardCount)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+    .trim()
+    .split('\n')
+    .at(-1) as string,
+) as Record<string, number>
+const folderBytes = (folder: string) =>
+  readdirSync(join(root, 'runs', asOf, folder)).reduce(
+    (sum, name) => sum + statSync(join(root, 'runs', asOf, folder, name)).size,
+    0,
+  )
+const perCustomer = (bytes: number) => Math.round((bytes / (report?.customers ?? 1)) * 10) / 10
 console.log(
   JSON.stringify({
     customers: report?.customers,
@@ -162,5 +181,11 @@ console.log(
       Object.entries(phasePeak).map(([k, v]) => [`${k.toLowerCase()}PeakRssMiB`, Math.round(v)]),
     ),
     itemWrites: written,
+    fitAloneSeconds: fitAlone.seconds,
+    fitAloneCpuSeconds: fitAlone.cpuSeconds,
+    fitAloneBaseRssMiB: fitAlone.baseRssMiB,
+    fitAlonePeakRssMiB: fitAlone.peakRssMiB,
+    fitInputBytesPerCustomer: perCustomer(folderBytes('fit-input')),
+    summaryBytesPerCustomer: perCustomer(folderBytes('summaries')),
   }),
 )

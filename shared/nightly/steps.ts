@@ -5,9 +5,10 @@ import { type ScoreRecord, ScoreRecordSchema } from '../domain/score-record.ts'
 import { shardLabel } from '../domain/shard.ts'
 import { toBusinessDay } from '../ingest/business-day.ts'
 import type { Log } from '../logger.ts'
-import { type CustomerInput, fitPopulation, Scorer } from '../pipeline/population.ts'
+import { customerTable } from '../pipeline/customer-table.ts'
+import { decodeFitInput, encodeFitInput, FitTableBuilder, fitGathered } from '../pipeline/fit-input.ts'
+import { type CustomerInput, Scorer } from '../pipeline/population.ts'
 import { RowStore } from '../pipeline/row-store.ts'
-import { customerInputs } from '../pipeline/score-population.ts'
 import {
   addRecord,
   emptyCounts,
@@ -54,6 +55,9 @@ interface ShardStats {
 export const runKeys = {
   summaries: (runId: string, shard: number) =>
     `${PREFIXES.runs}${runId}/summaries/${shardLabel(shard)}.jsonl.gz`,
+  /** The columns Fit reads, per customer of the shard's summaries, in their order (fit-input.ts). */
+  fitInput: (runId: string, shard: number) =>
+    `${PREFIXES.runs}${runId}/fit-input/${shardLabel(shard)}.bin.gz`,
   /** Every customer's record as scored by this run (exports read these). */
   scores: (runId: string, shard: number) => `${PREFIXES.runs}${runId}/scores/${shardLabel(shard)}.jsonl.gz`,
   /** The record each customer's LATEST item holds after this run: new, or carried over when unchanged. */
@@ -123,23 +127,35 @@ export function nightlySteps(deps: NightlyDeps) {
       const config = await configFor(event.asOf)
       const store = new RowStore()
       for (const row of await curated.read(event.shard)) store.add(row)
-      const inputs = customerInputs(store, event.asOf, config)
+      const table = customerTable(store, event.asOf, config)
+      const inputs = Array.from({ length: table.size }, (_, i) => table.input(i))
       await writeLines(deps.objects, runKeys.summaries(event.runId, event.shard), inputs)
+      await deps.objects.write(
+        runKeys.fitInput(event.runId, event.shard),
+        await gzipAsync(encodeFitInput(table)),
+        'application/gzip',
+      )
       return { shard: event.shard, customers: inputs.length }
     },
 
     async fit(event: Extract<NightlyEvent, { step: 'fit' }>) {
       await heartbeat(event.runId)
       const config = await configFor(event.asOf)
-      const inputs: CustomerInput[] = []
+      // The shards' fit inputs alone, in shard order: the same customers in the same order as the
+      // summaries, so the model equals a fit on the summaries; beyond the sample limit, a sample.
+      const gathered = new FitTableBuilder(config.fitSampleCustomers)
       for (let shard = 0; shard < deps.shardCount; shard++) {
-        inputs.push(...(await readLines<CustomerInput>(deps.objects, runKeys.summaries(event.runId, shard))))
+        const key = runKeys.fitInput(event.runId, shard)
+        const body = await deps.objects.readAll(key)
+        if (!body) throw new Error(`run ${event.runId}: shard ${shard} has no fit input (was it summarised?)`)
+        gathered.add(decodeFitInput(await gunzipAsync(body), key))
       }
-      const model = fitPopulation(inputs, config, event.asOf, event.runId)
+      const model = fitGathered(gathered.build(), config, event.asOf, event.runId)
       await deps.runs.saveModel(event.runId, model)
       deps.logger.info('nightly model fitted', {
         runId: event.runId,
         customers: model.customers,
+        sampled: model.sample?.customers ?? null,
         converged: model.bgnbd.converged && model.gammaGamma.converged,
       })
       return { runId: event.runId, customers: model.customers }
@@ -239,6 +255,8 @@ export function nightlySteps(deps: NightlyDeps) {
           bgnbd: model.bgnbd,
           gammaGamma: model.gammaGamma,
           converged: model.bgnbd.converged && model.gammaGamma.converged,
+          /** Null when the fit saw every customer; else how many it saw (fitSampleCustomers). */
+          sample: model.sample ?? null,
         },
         writes: {
           records: counts.customers,

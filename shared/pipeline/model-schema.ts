@@ -40,6 +40,14 @@ export const PopulationModelSchema = z.object({
   }),
   contributionThreshold: finite,
   recencyPercentiles: z.object({ quantiles: z.array(finite) }),
+  sample: z
+    .object({
+      customers: z.number().int().nonnegative(),
+      population: z.number().int().nonnegative(),
+      share: finite,
+      limit: z.number().int().positive(),
+    })
+    .optional(),
 }) satisfies z.ZodType<PopulationModel>
 
 export function parseModel(json: string): PopulationModel {

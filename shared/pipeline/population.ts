@@ -47,6 +47,7 @@ import {
   type ValueCutoffs,
 } from '../segments/tiers.ts'
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
+import type { FitSample, FitTable } from './fit-input.ts'
 import type { PeriodicSpend } from './periodic.ts'
 
 /** Everything scoring needs to know about one customer. */
@@ -76,6 +77,8 @@ export interface PopulationModel {
   readonly pareto: ParetoFigures
   readonly contributionThreshold: number
   readonly recencyPercentiles: PercentileTable
+  /** Present when the fit ran on a sample of the customers (see fit-input.ts); `customers` counts them all. */
+  readonly sample?: FitSample | undefined
 }
 
 export class NotEnoughDataError extends Error {
@@ -110,7 +113,7 @@ export type PopulationCutoffs = Pick<PopulationModel, 'rfm' | 'contributionThres
  * by side); here they run in turn.
  */
 export function fitTable(
-  table: CustomerTable,
+  table: FitTable,
   config: ScoringConfig,
   asOf: string,
   runId: string,
@@ -185,7 +188,7 @@ export function populationCutoffs(table: FitColumns, config: ScoringConfig): Pop
 
 /** The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits. */
 export function valueTierFigures(
-  table: CustomerTable,
+  table: FitTable,
   config: ScoringConfig,
   bgnbd: BgNbdFit,
   gammaGamma: PopulationModel['gammaGamma'],

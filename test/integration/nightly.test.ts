@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shiftSampleDates } from '../../infra/local/sample.ts'
 import { addDays } from '../../shared/domain/dates.ts'
 import type { ScoreRecord } from '../../shared/domain/score-record.ts'
+import { runKeys } from '../../shared/nightly/steps.ts'
 import { RUN_LEASE_SECONDS } from '../../shared/nightly/workflow.ts'
+import { parseModel } from '../../shared/pipeline/model-schema.ts'
+import { type CustomerInput, fitPopulation } from '../../shared/pipeline/population.ts'
+import { DEFAULT_SCORING_CONFIG } from '../../shared/scoring-config.ts'
 import { dynamoRunStore } from '../../shared/storage/dynamo-run-store.ts'
 import { startTestStack, type TestStack, TOKEN } from './support/stack.ts'
 
@@ -62,6 +68,26 @@ describe('nightly runs on the local engines', () => {
     expect(run.report.pareto.valueShareOfTop).toBeGreaterThan(0.5)
     const customer = (await t.get('/customers/00004')).body as ScoreRecord
     expect(customer).toMatchObject({ asOf: D1, runId: D1 })
+  })
+
+  it('fits on the shards fit inputs exactly the model a fit on every summary gives', async () => {
+    const summaries: CustomerInput[] = []
+    for (let shard = 0; shard < 4; shard++) {
+      const object = await t.s3.send(
+        new GetObjectCommand({ Bucket: t.stack.bucket, Key: runKeys.summaries(D1, shard) }),
+      )
+      const text = gunzipSync((await object.Body?.transformToByteArray()) ?? new Uint8Array()).toString(
+        'utf8',
+      )
+      summaries.push(...text.split('\n').map((line) => JSON.parse(line) as CustomerInput))
+    }
+    const expected = fitPopulation(summaries, { ...DEFAULT_SCORING_CONFIG, asOf: D1 }, D1, D1)
+    const stored = await dynamoRunStore(t.dynamo, t.stack.table).getModel(D1)
+    expect(stored).toEqual(parseModel(JSON.stringify(expected)))
+    expect(stored?.customers).toBe(2357)
+    expect(stored?.sample).toBeUndefined()
+    const run = (await t.get(`/runs/${D1}`)).body as { report: { model: { sample: unknown } } }
+    expect(run.report.model.sample).toBeNull()
   })
 
   it('picks up new uploads in the next run, writes only what changed, and keeps the history', async () => {

@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeS3Key } from '../../shared/ingest/s3-event.ts'
 import { uploadId } from '../../shared/ingest/upload-key.ts'
-import { startTestStack, type TestStack } from './support/stack.ts'
+import { startTestStack, type TestStack, TOKEN } from './support/stack.ts'
 
 const KEY = 'incoming/transactions/batch one.csv'
 
@@ -87,6 +87,19 @@ describe('upload -> score -> lookup on the local engines', () => {
     expect(anonymous).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } })
     const wrongToken = await t.get('/customers/A1', 'not-the-token')
     expect(wrongToken.status).toBe(401)
+  })
+
+  it('answers 405 method_not_allowed for a known path with another method, and 404 for an unknown path', async () => {
+    const response = await fetch(`${t.stack.apiUrl}/customers/A1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    expect(response.status).toBe(405)
+    expect(await response.json()).toMatchObject({ error: { code: 'method_not_allowed' } })
+    expect(await t.get('/customer/A1')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'route_not_found' } },
+    })
   })
 
   it('changes nothing when S3 delivers the same event again', async () => {
