@@ -32,58 +32,8 @@ export function csvRecord(
   return line
 }
 
-/**
- * One record as JSON, byte for byte what `JSON.stringify(record)` writes for a record whose fields are
- * in SCORE_FIELDS order (as `Scorer.score` builds it), a few times faster: the field names are written
- * as constants, and strings are escaped by JSON.stringify only when they hold a character that needs it.
- */
-export function jsonRecord(r: ScoreRecord): string {
-  return (
-    `{"customerId":${str(r.customerId)},"asOf":${str(r.asOf)},"modelVersion":${str(r.modelVersion)}` +
-    `,"runId":${str(r.runId)},"firstPurchase":${str(r.firstPurchase)},"lastPurchase":${str(r.lastPurchase)}` +
-    `,"x":${num(r.x)},"tx":${num(r.tx)},"T":${num(r.T)},"timeUnit":${str(r.timeUnit)}` +
-    `,"recency":${num(r.recency)},"frequency":${num(r.frequency)},"monetary":${num(r.monetary)}` +
-    `,"totalSpend":${num(r.totalSpend)},"totalMargin":${num(r.totalMargin)}` +
-    `,"historicValue":${num(r.historicValue)},"monthlySpend":${nums(r.monthlySpend)}` +
-    `,"quarterlySpend":${nums(r.quarterlySpend)},"expectedPurchases":${num(r.expectedPurchases)}` +
-    `,"pAlive":${num(r.pAlive)},"churnRisk":${num(r.churnRisk)},"expectedSpend":${num(r.expectedSpend)}` +
-    `,"clv":${num(r.clv)},"netValue":${num(r.netValue)},"rfmScore":${str(r.rfmScore)}` +
-    `,"rfmSegment":${str(r.rfmSegment)},"tier":${str(r.tier)},"tierStrategy":${str(r.tierStrategy)}` +
-    `,"quadrant":${str(r.quadrant)},"quadrantStrategy":${str(r.quadrantStrategy)}` +
-    `,"clearOutRecommended":${r.clearOutRecommended === null ? 'null' : r.clearOutRecommended}` +
-    `,"pattern":${str(r.pattern)},"decision":${str(r.decision)},"reasons":${reasons(r.reasons)}}`
-  )
-}
-
-/** Characters JSON.stringify writes as escapes: quote, backslash, controls and (lone) surrogates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
-
-function str(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`
-}
-
-/** JSON.stringify writes a finite number as String does (-0 as 0), any other as null. */
-function num(value: number): string {
-  return Number.isFinite(value) ? `${value}` : 'null'
-}
-
-function nums(values: readonly number[]): string {
-  let text = '['
-  for (let k = 0; k < values.length; k++)
-    text += k > 0 ? `,${num(values[k] as number)}` : num(values[k] as number)
-  return `${text}]`
-}
-
-function reasons(list: ScoreRecord['reasons']): string {
-  let text = '['
-  for (let k = 0; k < list.length; k++) {
-    const reason = list[k] as ScoreRecord['reasons'][number]
-    text += `${k > 0 ? ',' : ''}{"code":${str(reason.code)},"text":${str(reason.text)}}`
-  }
-  return `${text}]`
-}
-
 export function formatRecord(record: ScoreRecord, format: RecordFormat): string {
-  return format === 'csv' ? csvRecord(record) : jsonRecord(record)
+  // JSON.stringify is V8's own serializer: measured faster here than lines concatenated from the
+  // record's fields (the concatenation has to be flattened before it is encoded).
+  return format === 'csv' ? csvRecord(record) : JSON.stringify(record)
 }
