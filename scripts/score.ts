@@ -86,6 +86,7 @@ async function main(): Promise<number> {
   }
   const config: ScoringConfig = { ...args.config, asOf: args.asOf }
   const started = performance.now()
+  const cpu = [process.cpuUsage()]
   const size = statSync(args.input).size
   // The worker threads load their code while the input is read.
   const pool = ScorePool.start(args.workers ?? (size >= POOL_MIN_BYTES ? defaultWorkers() : 0))
@@ -112,6 +113,7 @@ async function main(): Promise<number> {
   }
   progress.done()
   const parsed = performance.now()
+  cpu.push(process.cpuUsage())
   if (rejections.length > 0) {
     const rejectedFile = `${args.out}.rejected.csv`
     const lines = rejections.map((r) => csvLine([r.line, r.field, r.reason, r.value]))
@@ -127,12 +129,14 @@ async function main(): Promise<number> {
     ? await pool.table(store, args.asOf, config)
     : customerTable(store, args.asOf, config)
   const summarised = performance.now()
+  cpu.push(process.cpuUsage())
   // scorePopulation's fit; with worker threads, its independent parts run side by side (the same model).
   const runId = `cli-${args.asOf}`
   const model = pool
     ? await pool.fit(customers, config, args.asOf, runId)
     : scorePopulation(customers, config, args.asOf, { runId }).model
   const fitted = performance.now()
+  cpu.push(process.cpuUsage())
   const { bgnbd: b, gammaGamma: g } = model
   console.error(
     `fit: BG/NBD r=${b.r.toFixed(4)} alpha=${b.alpha.toFixed(4)} a=${b.a.toFixed(4)} b=${b.b.toFixed(4)} ` +
@@ -152,6 +156,7 @@ async function main(): Promise<number> {
   }
   await out.end()
   const finished = performance.now()
+  cpu.push(process.cpuUsage())
 
   const summary = {
     ...report.summary(),
@@ -165,6 +170,11 @@ async function main(): Promise<number> {
       fitSeconds: seconds(fitted - summarised),
       scoreAndWriteSeconds: seconds(finished - fitted),
       totalSeconds: seconds(finished - started),
+      // CPU time of all threads (user + system) in each phase, which a busy machine inflates less.
+      parseCpuSeconds: cpuSeconds(cpu, 1),
+      summariseCpuSeconds: cpuSeconds(cpu, 2),
+      fitCpuSeconds: cpuSeconds(cpu, 3),
+      scoreAndWriteCpuSeconds: cpuSeconds(cpu, 4),
     },
   }
   if (args.report) writeFileSync(args.report, `${JSON.stringify(summary, null, 2)}\n`)
@@ -181,6 +191,13 @@ function defaultWorkers(): number {
 
 function isArgError(error: unknown): boolean {
   return error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+}
+
+/** CPU seconds between the marks k - 1 and k. */
+function cpuSeconds(marks: readonly NodeJS.CpuUsage[], k: number): number {
+  const a = marks[k - 1] as NodeJS.CpuUsage
+  const b = marks[k] as NodeJS.CpuUsage
+  return Math.round((b.user - a.user + b.system - a.system) / 1000) / 1000
 }
 
 function seconds(ms: number): number {

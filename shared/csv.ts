@@ -5,9 +5,14 @@
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return ''
   if (typeof value !== 'string') return String(value)
+  // Most cells start with none of those characters and hold nothing to quote: they stay as they are.
+  if (!FORMULA_START.has(value.charCodeAt(0)) && !QUOTE.test(value)) return value
   const safe = /^[=+\-@\t\r]/.test(value) && !NUMBER.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+  return QUOTE.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
+
+const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)))
+const QUOTE = /[",\r\n]/
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 

@@ -21,16 +21,24 @@ import { investmentDecision } from '../segments/decision.ts'
 import { consumptionPattern } from '../segments/pattern.ts'
 import { contributionThreshold, QUADRANT_STRATEGY, quadrantOf } from '../segments/quadrant.ts'
 import {
-  churnReasons,
+  ChurnReasons,
   decisionReasons,
   type PercentileTable,
   patternReasons,
   percentileTable,
   quadrantReasons,
+  type Reason,
   rfmReasons,
   tierReasons,
 } from '../segments/reasons.ts'
-import { type RfmCutoffs, rfmCutoffs, rfmScores, rfmSegment } from '../segments/rfm.ts'
+import {
+  type RfmCutoffs,
+  type RfmScores,
+  type RfmSegment,
+  rfmCutoffs,
+  rfmScores,
+  rfmSegment,
+} from '../segments/rfm.ts'
 import {
   type ParetoFigures,
   TIER_STRATEGY,
@@ -251,7 +259,9 @@ export class Scorer {
   private readonly model: PopulationModel
   private readonly config: ScoringConfig
   private readonly asOf: string
-  private readonly churnConfig: ScoringConfig['decision'] & ScoringConfig['recency']
+  private readonly churn: ChurnReasons
+  /** The RFM reason of each cell (its segment follows from the cell). */
+  private readonly rfmReasons = new Map<string, Reason[]>()
 
   /** `asOf` is the day the summaries describe; the model may have been fitted on an earlier day. */
   constructor(model: PopulationModel, config: ScoringConfig, asOf: string = model.asOf) {
@@ -259,7 +269,7 @@ export class Scorer {
     this.config = config
     this.asOf = asOf
     this.value = new ValueModel(model.bgnbd, model.gammaGamma, config)
-    this.churnConfig = { ...config.decision, ...config.recency }
+    this.churn = new ChurnReasons({ ...config.decision, ...config.recency }, model.recencyPercentiles)
   }
 
   score(customer: CustomerInput): ScoreRecord {
@@ -326,16 +336,22 @@ export class Scorer {
       pattern: pattern.pattern,
       decision: decision.decision,
       reasons: decisionReasons(decision, config.decision).concat(
-        churnReasons(
-          { churnRisk, recency: { days: s.recencyDays, table: model.recencyPercentiles } },
-          this.churnConfig,
-        ),
+        this.churn.of(churnRisk, s.recencyDays),
         tierReasons(tier, value.netValue, model.valueCutoffs),
         quadrantReasons(quadrant, config.quadrants),
         patternReasons(pattern, config.pattern),
-        rfmReasons(rfm, segment),
+        this.rfmReason(rfm, segment),
       ),
     }
+  }
+
+  private rfmReason(rfm: RfmScores, segment: RfmSegment): Reason[] {
+    let reasons = this.rfmReasons.get(rfm.cell)
+    if (reasons === undefined) {
+      reasons = rfmReasons(rfm, segment)
+      this.rfmReasons.set(rfm.cell, reasons)
+    }
+    return reasons
   }
 }
 

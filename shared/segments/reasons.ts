@@ -256,15 +256,81 @@ export function churnReasons(
   input: ChurnReasonInput,
   config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig,
 ): Reason[] {
-  const risk = `churn risk ${percent(input.churnRisk)} (P(alive) ${percent(1 - input.churnRisk)})`
-  const line = percent(config.highChurnRisk)
-  const reasons: Reason[] = [
-    input.churnRisk >= config.highChurnRisk
-      ? { code: 'CHURN_RISK_HIGH', text: `${risk} is at or above ${line}` }
-      : { code: 'CHURN_RISK_LOW', text: `${risk} is below ${line}` },
-  ]
+  const reasons: Reason[] = [churnRiskReason(input.churnRisk, config)]
   if (input.recency) reasons.push(recencyReason(input.recency.days, input.recency.table, config))
   return reasons
+}
+
+function churnRiskReason(churnRisk: number, config: Pick<DecisionConfig, 'highChurnRisk'>): Reason {
+  return riskReason(
+    wholePercent(churnRisk),
+    wholePercent(1 - churnRisk),
+    churnRisk >= config.highChurnRisk,
+    config,
+  )
+}
+
+/** The churn risk reason from the risk and P(alive) in whole percents, which is all its text shows. */
+function riskReason(
+  riskPercent: number,
+  alivePercent: number,
+  high: boolean,
+  config: Pick<DecisionConfig, 'highChurnRisk'>,
+): Reason {
+  const risk = `churn risk ${riskPercent}% (P(alive) ${alivePercent}%)`
+  const line = percent(config.highChurnRisk)
+  return high
+    ? { code: 'CHURN_RISK_HIGH', text: `${risk} is at or above ${line}` }
+    : { code: 'CHURN_RISK_LOW', text: `${risk} is below ${line}` }
+}
+
+/**
+ * `churnReasons` for one configuration and recency table, for many customers: the texts depend on a
+ * few small whole numbers (percents, days), so each distinct reason is built once and shared by every
+ * customer it describes (reasons are never changed once built).
+ */
+export class ChurnReasons {
+  private readonly config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig
+  private readonly table: PercentileTable
+  private readonly risks = new Map<number, Reason>()
+  private readonly recencies = new Map<number, Reason>()
+
+  constructor(config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig, table: PercentileTable) {
+    this.config = config
+    this.table = table
+  }
+
+  /** The same reasons as `churnReasons({ churnRisk, recency: { days, table } }, config)`. */
+  of(churnRisk: number, days: number): Reason[] {
+    return [this.risk(churnRisk), this.recency(days)]
+  }
+
+  private risk(churnRisk: number): Reason {
+    const risk = wholePercent(churnRisk)
+    const alive = wholePercent(1 - churnRisk)
+    const high = churnRisk >= this.config.highChurnRisk
+    // Percents of a share from 0 to 1 lie in 0..100; anything else is built as it comes.
+    if (!(risk >= 0 && risk <= 100 && alive >= 0 && alive <= 100))
+      return riskReason(risk, alive, high, this.config)
+    const key = (risk * 101 + alive) * 2 + (high ? 1 : 0)
+    let reason = this.risks.get(key)
+    if (reason === undefined) {
+      reason = riskReason(risk, alive, high, this.config)
+      this.risks.set(key, reason)
+    }
+    return reason
+  }
+
+  private recency(days: number): Reason {
+    if (!(Number.isInteger(days) && days >= 0 && days < 1e5))
+      return recencyReason(days, this.table, this.config)
+    let reason = this.recencies.get(days)
+    if (reason === undefined) {
+      reason = recencyReason(days, this.table, this.config)
+      this.recencies.set(days, reason)
+    }
+    return reason
+  }
 }
 
 /** e.g. RECENCY_HIGH 'no purchase for 214 days, 93rd percentile of recency'. */
@@ -303,7 +369,11 @@ function money(amount: number): string {
 }
 
 function percent(share: number): string {
-  return `${Math.round(share * 100) + 0}%`
+  return `${wholePercent(share)}%`
+}
+
+function wholePercent(share: number): number {
+  return Math.round(share * 100) + 0
 }
 
 function signedPercent(share: number): string {

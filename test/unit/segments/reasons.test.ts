@@ -4,6 +4,7 @@ import { DEFAULT_DECISION_CONFIG, investmentDecision } from '../../../shared/seg
 import { consumptionPattern, DEFAULT_PATTERN_CONFIG } from '../../../shared/segments/pattern.ts'
 import { DEFAULT_QUADRANT_CONFIG, quadrantOf } from '../../../shared/segments/quadrant.ts'
 import {
+  ChurnReasons,
   churnReasons,
   DEFAULT_RECENCY_REASON_CONFIG,
   decisionReasons,
@@ -359,6 +360,32 @@ describe('decision reasons', () => {
           for (const reason of reasons) expect(Object.keys(REASON_CODES)).toContain(reason.code)
         },
       ),
+    )
+  })
+})
+
+describe('ChurnReasons', () => {
+  const recencies = Array.from({ length: 500 }, (_, i) => (i * 37) % 400)
+  const table = percentileTable(recencies)
+  const config = { ...DEFAULT_DECISION_CONFIG, ...DEFAULT_RECENCY_REASON_CONFIG }
+
+  it('gives every customer the reasons churnReasons gives, however many customers share them', () => {
+    const cache = new ChurnReasons(config, table)
+    const share = fc.oneof(
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.constantFrom(0, 1, -0, 0.005, 0.995, 0.125, 0.7, 0.6999999999999998, config.highChurnRisk),
+      fc.double(),
+    )
+    const days = fc.oneof(fc.integer({ min: 0, max: 500 }), fc.constantFrom(0, 1, 399, 400, 1e6))
+    fc.assert(
+      fc.property(fc.array(fc.tuple(share, days), { minLength: 1, maxLength: 50 }), (customers) => {
+        for (const [churnRisk, recency] of customers) {
+          expect(cache.of(churnRisk, recency)).toEqual(
+            churnReasons({ churnRisk, recency: { days: recency, table } }, config),
+          )
+        }
+      }),
+      { numRuns: 500 },
     )
   })
 })

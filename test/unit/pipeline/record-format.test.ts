@@ -1,0 +1,147 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { csvCell } from '../../../shared/csv.ts'
+import { SCORE_FIELDS, type ScoreRecord } from '../../../shared/domain/score-record.ts'
+import { csvRecord } from '../../../shared/pipeline/record-format.ts'
+
+/** Characters that need escaping or quoting somewhere, and some that need none but are not ASCII. */
+const AWKWARD = [
+  '"',
+  '\\',
+  '\u0000',
+  '\b',
+  '\t',
+  '\n',
+  '\f',
+  '\r',
+  '\u001f',
+  '\u007f',
+  ',',
+  ';',
+  ':',
+  '=',
+  '+',
+  '-',
+  '@',
+  "'",
+  ' ',
+  'é',
+  '\u2028',
+  '\u2029',
+  '\ud800',
+  '\udfff',
+  '\ud83d\ude00',
+  '\ufeff',
+  '1e5',
+  '.5',
+]
+
+const text = fc.oneof(
+  fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(...AWKWARD),
+      fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c)),
+    ),
+  }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom('', 'C0001', '2025-12-31', 'Cannot lose them', '=HYPERLINK("x")', '-5', '+3.5e2'),
+)
+
+const number = fc.oneof(
+  fc.double(),
+  fc.constantFrom(-0, 0, 1e21, 1e-7, 123456789012345680000, 5e-324, -1.7976931348623157e308, 0.1 + 0.2),
+  fc.integer(),
+  fc.double({ min: -1e6, max: 1e6 }).map((v) => Math.round(v * 100) / 100),
+)
+
+const reason = fc.record({ code: text, text })
+
+/** A record with every field in SCORE_FIELDS order, as Scorer.score builds it. */
+const record: fc.Arbitrary<ScoreRecord> = fc
+  .record({
+    customerId: text,
+    asOf: text,
+    modelVersion: text,
+    runId: text,
+    firstPurchase: text,
+    lastPurchase: text,
+    x: number,
+    tx: number,
+    T: number,
+    timeUnit: text,
+    recency: number,
+    frequency: number,
+    monetary: number,
+    totalSpend: number,
+    totalMargin: number,
+    historicValue: number,
+    monthlySpend: fc.array(number, { maxLength: 14 }),
+    quarterlySpend: fc.array(number, { maxLength: 6 }),
+    expectedPurchases: number,
+    pAlive: number,
+    churnRisk: number,
+    expectedSpend: number,
+    clv: number,
+    netValue: number,
+    rfmScore: text,
+    rfmSegment: text,
+    tier: text,
+    tierStrategy: text,
+    quadrant: text,
+    quadrantStrategy: text,
+    clearOutRecommended: fc.constantFrom(true, false, null),
+    pattern: text,
+    decision: text,
+    reasons: fc.array(reason, { maxLength: 9 }),
+  })
+  .map((r) => r as unknown as ScoreRecord)
+
+/** The CSV row as the writer built it before (one csvCell per field, joined). */
+function referenceCsv(record: ScoreRecord): string {
+  return SCORE_FIELDS.map((field) => {
+    const value = record[field]
+    if (field === 'reasons') return record.reasons.map((r) => `${r.code}: ${r.text}`).join('; ')
+    if (Array.isArray(value)) return value.join(' ')
+    return value as string | number | boolean | null
+  })
+    .map(referenceCell)
+    .join(',')
+}
+
+function referenceCell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value !== 'string') return String(value)
+  const safe =
+    /^[=+\-@\t\r]/.test(value) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+describe('record lines', () => {
+  it('the generated records have every field of a score record, in order', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(Object.keys(r)).toEqual(SCORE_FIELDS)
+      }),
+      { numRuns: 5 },
+    )
+  })
+
+  it('csvRecord writes exactly the row of one csvCell per field', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(csvRecord(r)).toBe(referenceCsv(r))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('csvCell quotes and guards text as before', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, number, fc.boolean(), fc.constant(null)), (value) => {
+        expect(csvCell(value)).toBe(referenceCell(value))
+      }),
+      { numRuns: 5000 },
+    )
+  })
+})
