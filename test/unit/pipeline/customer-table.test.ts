@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../../shared/domain/transaction.ts'
 import { customerTable, tableOfInputs } from '../../../shared/pipeline/customer-table.ts'
+import { FIT_COLUMNS } from '../../../shared/pipeline/fit-input.ts'
 import { periodicSpend } from '../../../shared/pipeline/periodic.ts'
 import type { CustomerInput } from '../../../shared/pipeline/population.ts'
 import { RowStore } from '../../../shared/pipeline/row-store.ts'
@@ -92,16 +93,7 @@ describe('the customer table of a store', () => {
     const inputs = customerInputs(store, '2025-06-30', cfg)
     const fromInputs = tableOfInputs(inputs)
     expect(fromInputs.size).toBe(2)
-    for (const column of [
-      'x',
-      'tx',
-      'T',
-      'zbar',
-      'occasions',
-      'averageSpend',
-      'recencyDays',
-      'contribution',
-    ] as const) {
+    for (const column of FIT_COLUMNS) {
       expect([...fromInputs[column]]).toEqual([...fromStore[column]])
     }
     expect(fromInputs.input(1)).toBe(inputs[1])
