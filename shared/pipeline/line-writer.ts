@@ -1,6 +1,9 @@
 import { WriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 
+/** Written buffers kept for reuse, at most. */
+const SPARE_BUFFERS = 4
+
 /**
  * Writes lines to a stream through a byte buffer: each line is encoded straight into the buffer, and
  * the stream gets a few large writes. Building one big string and writing it makes V8 flatten and copy
@@ -13,6 +16,8 @@ export class LineWriter {
   private readonly size: number
   private buffer: Buffer
   private used = 0
+  /** Buffers written out, to be filled again. */
+  private readonly spare: Buffer[] = []
 
   /** `size` bytes a write; the stream's own buffer (its highWaterMark) decides how many are in flight. */
   constructor(out: Writable, size = 1 << 22) {
@@ -63,9 +68,19 @@ export class LineWriter {
   private flush(): Promise<void> | undefined {
     if (this.used === 0) return undefined
     const full = this.buffer.subarray(0, this.used)
-    this.buffer = Buffer.allocUnsafe(this.size)
+    const done = this.buffer
+    // Fresh memory costs a page fault per 4 KiB: a buffer the file is done with is filled again.
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.size)
     this.used = 0
-    return this.out.write(full) ? undefined : this.drain()
+    const written = this.out.write(
+      full,
+      this.callsBackWhenDone
+        ? (error?: Error | null) => {
+            if (!error && this.spare.length < SPARE_BUFFERS) this.spare.push(done)
+          }
+        : undefined,
+    )
+    return written ? undefined : this.drain()
   }
 
   private drain(): Promise<void> {

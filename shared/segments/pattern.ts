@@ -56,22 +56,25 @@ export function consumptionPattern(
   config: PatternConfig = DEFAULT_PATTERN_CONFIG,
 ): PatternResult {
   assertFiniteSeries(series, 'series')
-  const first = series.findIndex((spend) => spend > 0)
-  const window = first < 0 ? [] : series.slice(first)
-  const n = window.length
-  const activePeriods = window.filter((spend) => spend > 0).length
+  // The window runs from the first period with a purchase to the last period (plain loops: this runs
+  // for every customer of every run).
+  let first = 0
+  while (first < series.length && !((series[first] as number) > 0)) first++
+  const n = first < series.length ? series.length - first : 0
+  let activePeriods = 0
+  for (let k = first; k < series.length; k++) if ((series[k] as number) > 0) activePeriods++
   const base = { periods: n, activePeriods }
   if (n < config.minPeriods || activePeriods < config.minActivePeriods || n < 2) {
     return { pattern: 'insufficient history', ...base, relativeChange: null, residualCv: null }
   }
 
-  const { slope, intercept, mean } = leastSquares(window)
+  const { slope, intercept, mean } = leastSquares(series, first)
   if (!(mean > 0)) return { pattern: 'irregular', ...base, relativeChange: null, residualCv: null }
   let squares = 0
-  window.forEach((spend, x) => {
-    const residual = spend - (intercept + slope * x)
+  for (let x = 0; x < n; x++) {
+    const residual = (series[first + x] as number) - (intercept + slope * x)
     squares += residual * residual
-  })
+  }
   const residualCv = Math.sqrt(squares / n) / mean
   const relativeChange = (slope * n) / mean
   const pattern: ConsumptionPattern =
@@ -85,19 +88,22 @@ export function consumptionPattern(
   return { pattern, ...base, relativeChange, residualCv }
 }
 
-/** Least-squares line through (i, y_i), i = 0 .. n - 1. */
-function leastSquares(y: readonly number[]): { slope: number; intercept: number; mean: number } {
-  const n = y.length
+/** Least-squares line through (i, y_(from + i)), i = 0 .. n - 1, for the values from `from` on. */
+function leastSquares(
+  y: readonly number[],
+  from: number,
+): { slope: number; intercept: number; mean: number } {
+  const n = y.length - from
   const xMean = (n - 1) / 2
   let yMean = 0
-  for (const value of y) yMean += value
+  for (let k = from; k < y.length; k++) yMean += y[k] as number
   yMean /= n
   let sxy = 0
   let sxx = 0
-  y.forEach((value, x) => {
-    sxy += (x - xMean) * (value - yMean)
+  for (let x = 0; x < n; x++) {
+    sxy += (x - xMean) * ((y[from + x] as number) - yMean)
     sxx += (x - xMean) * (x - xMean)
-  })
+  }
   const slope = sxy / sxx
   return { slope, intercept: yMean - slope * xMean, mean: yMean }
 }

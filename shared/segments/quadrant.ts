@@ -110,14 +110,22 @@ export function quadrantOf(
   config: QuadrantConfig = DEFAULT_QUADRANT_CONFIG,
 ): QuadrantResult {
   const { contribution, series, expectedMargin, costToServe } = input
-  if (![contribution, threshold, expectedMargin, costToServe].every(Number.isFinite)) {
+  if (
+    !(
+      Number.isFinite(contribution) &&
+      Number.isFinite(threshold) &&
+      Number.isFinite(expectedMargin) &&
+      Number.isFinite(costToServe)
+    )
+  ) {
     throw new RangeError('contribution, threshold, expectedMargin and costToServe must be finite numbers')
   }
   assertFiniteSeries(series, 'series')
   assertShare(config.minActiveShare, 'minActiveShare')
   if (!(config.maxCv >= 0)) throw new RangeError('maxCv must not be negative')
 
-  const activePeriods = series.filter((spend) => spend > 0).length
+  let activePeriods = 0
+  for (let k = 0; k < series.length; k++) if ((series[k] as number) > 0) activePeriods++
   const activeShare = activePeriods / series.length
   const cv = coefficientOfVariation(series)
   const stable = activeShare >= config.minActiveShare && cv !== null && cv <= config.maxCv

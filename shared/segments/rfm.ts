@@ -86,19 +86,31 @@ export function rfmCutoffs(
 
 export function rfmScores(cutoffs: RfmCutoffs, customer: RfmValues): RfmScores {
   const { recency, frequency, monetary } = customer
-  if (![recency, frequency, monetary].every(Number.isFinite)) {
+  if (!(Number.isFinite(recency) && Number.isFinite(frequency) && Number.isFinite(monetary))) {
     throw new RangeError('recency, frequency and monetary must be finite numbers')
   }
-  const r = 1 + count(cutoffs.recency, (cut) => recency < cut)
-  const f = 1 + count(cutoffs.frequency, (cut) => frequency > cut)
-  const m = 1 + count(cutoffs.monetary, (cut) => monetary > cut)
-  return { r, f, m, cell: `${r}${f}${m}` }
+  // Plain loops and a table of cell names: this runs for every customer of every run.
+  let r = 1
+  for (const cut of cutoffs.recency) if (recency < cut) r++
+  let f = 1
+  for (const cut of cutoffs.frequency) if (frequency > cut) f++
+  let m = 1
+  for (const cut of cutoffs.monetary) if (monetary > cut) m++
+  return { r, f, m, cell: cellName(r, f, m) }
 }
 
-function count(cuts: readonly number[], beaten: (cut: number) => boolean): number {
-  let n = 0
-  for (const cut of cuts) if (beaten(cut)) n++
-  return n
+/** The cells of scores 1-9, each name made once. */
+const CELL_NAMES: (string | undefined)[] = Array.from({ length: 1000 }, () => undefined)
+
+function cellName(r: number, f: number, m: number): string {
+  if (r > 9 || f > 9 || m > 9) return `${r}${f}${m}`
+  const k = (r * 10 + f) * 10 + m
+  let name = CELL_NAMES[k]
+  if (name === undefined) {
+    name = `${r}${f}${m}`
+    CELL_NAMES[k] = name
+  }
+  return name
 }
 
 function isRows(population: readonly RfmValues[] | RfmColumns): population is readonly RfmValues[] {

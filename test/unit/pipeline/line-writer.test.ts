@@ -1,3 +1,6 @@
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
@@ -30,5 +33,23 @@ describe('the line writer', () => {
     await writer.line('four')
     await writer.end()
     expect(text()).toBe('one\ntwo\nthree\nfour\n')
+  })
+
+  it('writes a file intact while it fills again the buffers the file is done with', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'line-writer-'))
+    try {
+      const file = join(dir, 'out.txt')
+      // Small buffers and a small stream buffer: many flushes, each buffer filled again once written.
+      const writer = new LineWriter(createWriteStream(file, { highWaterMark: 64 }), 100)
+      const lines = Array.from({ length: 5000 }, (_, k) => `line ${k} ${'é'.repeat(k % 7)}${'x'.repeat(k % 50)}`)
+      for (const line of lines) {
+        const wait = writer.line(line)
+        if (wait) await wait
+      }
+      await writer.end()
+      expect(readFileSync(file, 'utf8')).toBe(lines.map((line) => `${line}\n`).join(''))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -8,6 +8,7 @@ import {
   churnReasons,
   DEFAULT_RECENCY_REASON_CONFIG,
   decisionReasons,
+  fixed2,
   patternReasons,
   percentileOf,
   percentileTable,
@@ -386,6 +387,46 @@ describe('ChurnReasons', () => {
         }
       }),
       { numRuns: 500 },
+    )
+  })
+})
+
+/** The double `steps` representable numbers above `value` (below when negative). */
+function ulpsAway(value: number, steps: number): number {
+  const bits = new BigInt64Array(new Float64Array([value]).buffer)
+  bits[0] = (bits[0] as bigint) + BigInt(value < 0 ? -steps : steps)
+  return new Float64Array(bits.buffer)[0] as number
+}
+
+describe('amounts with two decimals', () => {
+  // Reason texts show every amount with fixed2; it must write exactly what toFixed(2) writes.
+  it('agrees with toFixed(2) on any number', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: false }), (value) => {
+        expect(fixed2(value)).toBe(value.toFixed(2))
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+
+  it('agrees with toFixed(2) on amounts of whole cents, half cents and just beside them', () => {
+    const values: number[] = []
+    for (let cents = -100_000; cents <= 100_000; cents++) {
+      const half = (cents + 0.5) / 100
+      values.push(cents / 100, half, half + 1e-9, half - 1e-9, (cents * 12_345.67) / 100)
+      for (let step = -3; step <= 3; step++) values.push(ulpsAway(half, step))
+    }
+    values.push(1.005, 2.675, 1.045, 8.345, 0.125, -0.125, 1.255, 19_999_999.995, 2e7 - 0.005, 2e7, -0, 1e21)
+    const wrong = values.filter((value) => fixed2(value) !== value.toFixed(2))
+    expect(wrong).toEqual([])
+  })
+
+  it('agrees with toFixed(2) on money-sized amounts', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -3e7, max: 3e7, noNaN: true }), (value) => {
+        expect(fixed2(value)).toBe(value.toFixed(2))
+      }),
+      { numRuns: 50_000 },
     )
   })
 })
