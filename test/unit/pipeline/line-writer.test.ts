@@ -41,7 +41,10 @@ describe('the line writer', () => {
       const file = join(dir, 'out.txt')
       // Small buffers and a small stream buffer: many flushes, each buffer filled again once written.
       const writer = new LineWriter(createWriteStream(file, { highWaterMark: 64 }), 100)
-      const lines = Array.from({ length: 5000 }, (_, k) => `line ${k} ${'é'.repeat(k % 7)}${'x'.repeat(k % 50)}`)
+      const lines = Array.from(
+        { length: 5000 },
+        (_, k) => `line ${k} ${'é'.repeat(k % 7)}${'x'.repeat(k % 50)}`,
+      )
       for (const line of lines) {
         const wait = writer.line(line)
         if (wait) await wait
