@@ -4,7 +4,7 @@ import {
   type BgNbdParams,
   expectedIfAlive,
   fitBgNbd,
-  groupPatternColumns,
+  groupPatternTable,
   pAlive,
 } from '../scoring/bgnbd.ts'
 import { monthlyRate } from '../scoring/clv.ts'
@@ -136,7 +136,7 @@ export function fitTable(
 
 /** BG/NBD on the customers' (x, t_x, T) patterns. */
 export function fitPurchases(table: FitColumns): BgNbdFit {
-  return fitBgNbd(groupPatternColumns(table.x, table.tx, table.T))
+  return fitBgNbd(groupPatternTable(table.x, table.tx, table.T))
 }
 
 /** Gamma-Gamma on the repeat customers (x > 0, zbar > 0), with the correlation of x and zbar among them. */
