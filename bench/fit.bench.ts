@@ -1,12 +1,14 @@
 /**
  * Fit cost of the models on a summarised file: parse and summarise first (timed separately, see
- * summarise.bench.ts), then time groupPatterns + fitBgNbd and fitGammaGamma on all customers. Prints one
- * JSON line: customers, distinct (x, t_x, T) patterns, the seconds of each step, BFGS iterations, whether
- * each fit converged, and the fitted parameters (in the --unit, days by default, the generator's unit).
+ * summarise.bench.ts), then time the grouping of all customers into (x, t_x, T) patterns (their columns,
+ * then groupPatternTable, as the scorer groups its table's columns), fitBgNbd on the patterns and
+ * fitGammaGamma on all customers. Prints one JSON line: customers, distinct (x, t_x, T) patterns, the
+ * seconds of each step, BFGS iterations, whether each fit converged, and the fitted parameters (in the
+ * --unit, days by default, the generator's unit).
  *
  *   node bench/fit.bench.ts --input FILE --as-of YYYY-MM-DD [--unit days|weeks]
  */
-import { fitBgNbd, groupPatterns } from '../shared/scoring/bgnbd.ts'
+import { fitBgNbd, groupPatternTable } from '../shared/scoring/bgnbd.ts'
 import { fitGammaGamma } from '../shared/scoring/gamma-gamma.ts'
 import { benchOptions, loadAndSummarise } from './summarise.bench.ts'
 
@@ -15,7 +17,11 @@ async function main(): Promise<void> {
   const loaded = await loadAndSummarise(input, asOf, unit)
   const customers = loaded.summary.customers
   const started = performance.now()
-  const patterns = groupPatterns(customers)
+  const patterns = groupPatternTable(
+    Float64Array.from(customers, (c) => c.x),
+    Float64Array.from(customers, (c) => c.tx),
+    Float64Array.from(customers, (c) => c.T),
+  )
   const grouped = performance.now()
   const bgnbd = fitBgNbd(patterns)
   const bgnbdDone = performance.now()
@@ -24,7 +30,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       customers: customers.length,
-      patterns: patterns.length,
+      patterns: patterns.size,
       prepareSeconds: loaded.parseSeconds + loaded.summariseSeconds,
       groupSeconds: (grouped - started) / 1000,
       bgnbdSeconds: (bgnbdDone - grouped) / 1000,
