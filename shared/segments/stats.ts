@@ -17,6 +17,8 @@ export function sortedFinite(values: ArrayLike<number>, what: string): Float64Ar
 
 /** Below this many values the built-in sort is as fast. */
 const RADIX_MIN = 4096
+/** Groups of values by the top 16 bits of their sort keys, for `orderStatistics`. */
+const GROUPS = 1 << 16
 /** Whole numbers from 0 to below this are sorted by counting them. */
 const COUNTING_LIMIT = 1 << 16
 
@@ -128,7 +130,19 @@ function radixSort(values: Float64Array): Float64Array {
  * type 7, the default of R, NumPy and spreadsheet PERCENTILE.INC): position (n - 1) p.
  */
 export function quantileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length
+  const { lo, hi, h } = quantilePosition(sorted.length, p)
+  return interpolate(sorted[lo] as number, sorted[hi] as number, h - lo)
+}
+
+/** `quantileOfSorted` of the values in any order, without sorting them all (see `orderStatistics`). */
+export function quantileFinite(values: ArrayLike<number>, p: number, what: string): number {
+  if (values.length === 0) throw new RangeError(`${what} must not be empty`)
+  const { lo, hi, h } = quantilePosition(values.length, p)
+  const [low, high] = orderStatistics(values, [lo, hi], what) as [number, number]
+  return interpolate(low, high, h - lo)
+}
+
+function quantilePosition(n: number, p: number): { lo: number; hi: number; h: number } {
   if (n === 0) throw new RangeError('no values')
   if (!(p >= 0 && p <= 1)) throw new RangeError('quantile must be in [0, 1]')
   // A decimal p can miss a whole position by an ulp (100 * 0.07 = 7.000000000000001); snapping
@@ -137,10 +151,71 @@ export function quantileOfSorted(sorted: ArrayLike<number>, p: number): number {
   const whole = Math.round(raw)
   const h = Math.abs(raw - whole) <= 1e-9 * Math.max(1, raw) ? whole : raw
   const lo = Math.floor(h)
-  const hi = Math.min(lo + 1, n - 1)
-  const low = sorted[lo] as number
-  const high = sorted[hi] as number
-  return low === high ? low : low + (h - lo) * (high - low)
+  return { lo, hi: Math.min(lo + 1, n - 1), h }
+}
+
+function interpolate(low: number, high: number, fraction: number): number {
+  return low === high ? low : low + fraction * (high - low)
+}
+
+/**
+ * The values at the given 0-based positions of `sortedFinite(values, what)`, with its errors, without
+ * sorting every value: one pass counts the values by the top 16 bits of their sort keys (see
+ * `radixSort`), a second gathers those of the few groups holding the positions, and only these are
+ * sorted.
+ */
+export function orderStatistics(
+  values: ArrayLike<number>,
+  positions: readonly number[],
+  what: string,
+): number[] {
+  const n = values.length
+  if (n === 0) throw new RangeError(`${what} must not be empty`)
+  for (const position of positions) {
+    if (!(Number.isInteger(position) && position >= 0 && position < n)) {
+      throw new RangeError(`position ${position} is outside 0 to ${n - 1}`)
+    }
+  }
+  const column = values instanceof Float64Array ? values : Float64Array.from(values)
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(column[i] as number)) throw new RangeError(`${what} must be finite numbers`)
+  }
+  if (n < RADIX_MIN) {
+    const sorted = sortNumbers(column.slice())
+    return positions.map((position) => sorted[position] as number)
+  }
+  const words = new Uint32Array(column.buffer, column.byteOffset, 2 * n)
+  const group = (i: number) => {
+    const high = words[2 * i + 1] as number
+    return (high & 0x80000000 ? ~high >>> 16 : (high >>> 16) | 0x8000) & 0xffff
+  }
+  const starts = new Uint32Array(GROUPS + 1)
+  for (let i = 0; i < n; i++) increment(starts, group(i) + 1)
+  for (let g = 0; g < GROUPS; g++) starts[g + 1] = (starts[g + 1] as number) + (starts[g] as number)
+  // The group of each position: the last whose start is at or before it.
+  const groupOf = positions.map((position) => {
+    let lo = 0
+    let hi = GROUPS - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if ((starts[mid] as number) <= position) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  })
+  // The values of each needed group, gathered at its place in the sorted order.
+  const needed = new Uint8Array(GROUPS)
+  for (const g of groupOf) needed[g] = 1
+  const gathered = new Float64Array(n)
+  const next = starts.slice()
+  for (let i = 0; i < n; i++) {
+    const g = group(i)
+    if (needed[g] === 1) gathered[increment(next, g)] = column[i] as number
+  }
+  for (let g = 0; g < GROUPS; g++) {
+    if (needed[g] === 1) sortNumbers(gathered.subarray(starts[g] as number, starts[g + 1] as number))
+  }
+  return positions.map((position) => gathered[position] as number)
 }
 
 export function mean(values: ArrayLike<number>): number {

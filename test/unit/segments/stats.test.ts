@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { sortNumbers } from '../../../shared/segments/stats.ts'
+import {
+  orderStatistics,
+  quantileFinite,
+  quantileOfSorted,
+  sortedFinite,
+  sortNumbers,
+} from '../../../shared/segments/stats.ts'
 
 /** The built-in typed-array sort, the order every cut-off was defined with. */
 const builtIn = (values: Float64Array) => Float64Array.from(values).sort()
@@ -47,5 +53,50 @@ describe('sortNumbers', () => {
       ),
       { numRuns: 60 },
     )
+  })
+})
+
+describe('orderStatistics', () => {
+  it('gives the values at the positions of the sorted order, for small and large columns', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
+        (sample, copies, shares) => {
+          // Up to 12,000 values: past the sorting threshold, with many ties and values spread or clustered.
+          const values = Float64Array.from(
+            { length: sample.length * copies },
+            (_, i) => sample[i % sample.length] as number,
+          )
+          const sorted = sortedFinite(values, 'v')
+          const positions = shares.map((share) =>
+            Math.min(values.length - 1, Math.floor(share * values.length)),
+          )
+          expect(bits(Float64Array.from(orderStatistics(values, positions, 'v')))).toEqual(
+            bits(Float64Array.from(positions, (p) => sorted[p] as number)),
+          )
+          for (const share of shares) {
+            expect(quantileFinite(values, share, 'v')).toBe(quantileOfSorted(sorted, share))
+          }
+        },
+      ),
+      { numRuns: 80 },
+    )
+  })
+
+  it('tells -0 from +0 at a position, as the sorted order has them', () => {
+    const values = Float64Array.from({ length: LARGE }, (_, i) => (i < LARGE / 2 ? 0 : -0))
+    const [first, last] = orderStatistics(values, [0, LARGE - 1], 'v')
+    expect(Object.is(first, -0) && Object.is(last, 0)).toBe(true)
+  })
+
+  it('rejects an empty column, a value that is not finite and a position outside the column', () => {
+    expect(() => orderStatistics([], [0], 'recency')).toThrow('recency must not be empty')
+    expect(() => orderStatistics(new Float64Array(LARGE).fill(Number.NaN), [0], 'recency')).toThrow(
+      'recency must be finite numbers',
+    )
+    expect(() => orderStatistics([1, 2, 3], [3], 'recency')).toThrow(RangeError)
+    expect(() => quantileFinite([], 0.5, 'contributions')).toThrow('contributions must not be empty')
   })
 })
