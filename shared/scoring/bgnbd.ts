@@ -63,9 +63,10 @@ export function groupPatternColumns(
   tx: ArrayLike<number>,
   T: ArrayLike<number>,
 ): BgNbdPattern[] {
-  const table = groupPatternTable(x, tx, T)
+  const table = group(x, tx, T, true)
+  const first = table.first as Int32Array
   return Array.from({ length: table.size }, (_, i) => ({
-    x: x[table.first[i] as number] as number,
+    x: x[first[i] as number] as number,
     tx: table.txs[table.tx[i] as number] as number,
     T: table.Ts[table.T[i] as number] as number,
     weight: table.weight[i] as number,
@@ -85,8 +86,8 @@ export type PatternTable = {
   readonly T: Int32Array
   readonly tx: Int32Array
   readonly weight: Float64Array
-  /** The first customer of each pattern, when grouped from customers. */
-  readonly first: Int32Array
+  /** The first customer of each pattern, where asked for. */
+  readonly first?: Int32Array
 }
 
 /**
@@ -100,6 +101,15 @@ export function groupPatternTable(
   tx: ArrayLike<number>,
   T: ArrayLike<number>,
 ): PatternTable {
+  return group(x, tx, T, false)
+}
+
+function group(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+  withFirst: boolean,
+): PatternTable {
   const n = x.length
   if (tx.length !== n || T.length !== n) throw new RangeError('x, tx and T must have the same length')
   const xIndex = new ValueIndex()
@@ -107,10 +117,10 @@ export function groupPatternTable(
   const txIndex = new ValueIndex()
   let repeat = 0
   for (let i = 0; i < n; i++) if ((x[i] as number) !== 0) repeat++
-  // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most half full. Sized
+  // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most 3/4 full. Sized
   // for as many patterns as repeat customers, which saves growing it on the way.
   let slotMask = (1 << 10) - 1
-  while (slotMask < 2 * repeat && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
+  while (3 * slotMask < 4 * repeat && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
   let slots = new Int32Array(4 * (slotMask + 1))
   let repeatPatterns = 0
   // Pattern + 1 of the x = 0 customers of each T number.
@@ -119,7 +129,7 @@ export function groupPatternTable(
   const patternT = new Int32Array(n)
   const patternTx = new Int32Array(n)
   const weight = new Float64Array(n)
-  const first = new Int32Array(n)
+  const first = new Int32Array(withFirst ? n : 0)
   let size = 0
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number
@@ -141,7 +151,7 @@ export function groupPatternTable(
       patternT[size] = k1
       patternTx[size] = txIndex.of(0)
       weight[size] = 1
-      first[size] = i
+      if (withFirst) first[size] = i
       size++
       continue
     }
@@ -159,7 +169,7 @@ export function groupPatternTable(
         patternT[size] = k1
         patternTx[size] = k2
         weight[size] = 1
-        first[size] = i
+        if (withFirst) first[size] = i
         size++
         repeatPatterns++
         break
@@ -170,7 +180,7 @@ export function groupPatternTable(
       }
       slot = (slot + 1) & slotMask
     }
-    if (2 * repeatPatterns > slotMask) {
+    if (4 * repeatPatterns > 3 * slotMask) {
       const bigger = new Int32Array(slots.length * 2)
       slotMask = (slotMask << 1) | 1
       for (let at = 0; at < slots.length; at += 4) {
@@ -188,11 +198,12 @@ export function groupPatternTable(
     xs: xIndex.values,
     Ts: tIndex.values,
     txs: txIndex.values,
-    x: patternX.slice(0, size),
-    T: patternT.slice(0, size),
-    tx: patternTx.slice(0, size),
-    weight: weight.slice(0, size),
-    first: first.slice(0, size),
+    // Views, not copies: the fit's memory is mostly allocated here, and a copy would be more of it.
+    x: patternX.subarray(0, size),
+    T: patternT.subarray(0, size),
+    tx: patternTx.subarray(0, size),
+    weight: weight.subarray(0, size),
+    ...(withFirst ? { first: first.subarray(0, size) } : {}),
   }
 }
 
@@ -211,7 +222,6 @@ function tableOfPatterns(patterns: readonly BgNbdPattern[]): PatternTable {
     T: new Int32Array(n),
     tx: new Int32Array(n),
     weight: new Float64Array(n),
-    first: new Int32Array(0),
   }
   for (let i = 0; i < n; i++) {
     const { x, tx, T, weight } = patterns[i] as BgNbdPattern
@@ -448,10 +458,17 @@ function prepareTable(table: PatternTable, k: number): Prepared {
   const weightPerX: number[] = []
   const zeroWeightPerT: number[] = []
   const n = table.size
-  const pX = new Int32Array(n)
-  const pT = new Int32Array(n)
-  const pTx = new Int32Array(n)
-  const pW = new Float64Array(n)
+  // Room for the patterns kept: all of them, or the heavy ones and every k-th light one.
+  let room = n
+  if (k > 1) {
+    let light = 0
+    for (let i = 0; i < n; i++) if ((table.weight[i] as number) < k) light++
+    room = n - light + Math.ceil(light / k)
+  }
+  const pX = new Int32Array(room)
+  const pT = new Int32Array(room)
+  const pTx = new Int32Array(room)
+  const pW = new Float64Array(room)
   let repeat = 0
   let totalWeight = 0
   let sumT = 0
@@ -512,10 +529,10 @@ function prepareTable(table: PatternTable, k: number): Prepared {
     Ts: Float64Array.from(Ts),
     zeroWeightPerT: Float64Array.from(zeroWeightPerT),
     txs: Float64Array.from(txs),
-    patternX: pX.slice(0, repeat),
-    patternT: pT.slice(0, repeat),
-    patternTx: pTx.slice(0, repeat),
-    patternWeight: pW.slice(0, repeat),
+    patternX: pX.subarray(0, repeat),
+    patternT: pT.subarray(0, repeat),
+    patternTx: pTx.subarray(0, repeat),
+    patternWeight: pW.subarray(0, repeat),
   }
 }
 
