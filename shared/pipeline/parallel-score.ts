@@ -330,6 +330,8 @@ export class ScorePool {
     const netValue = new Float64Array(new SharedArrayBuffer(8 * table.size))
     const parts = this.workers.length + 1
     const bound = (k: number) => Math.round((table.size * k) / parts)
+    // This thread takes the last range: a store's table lists its customers from the oldest, whose
+    // (x, T) pairs are the most varied and so the slowest to value, and the tiers come after here.
     const remote = this.workers.map((_, k) =>
       this.request(k, {
         kind: 'netValues',
@@ -338,11 +340,13 @@ export class ScorePool {
         bgnbd,
         gammaGamma,
         out: netValue,
-        from: bound(k + 1),
-        to: bound(k + 2),
+        from: bound(k),
+        to: bound(k + 1),
       }),
     )
-    const local = settle(() => netValues(columns, config, bgnbd, gammaGamma, netValue, 0, bound(1)))
+    const local = settle(() =>
+      netValues(columns, config, bgnbd, gammaGamma, netValue, bound(parts - 1), table.size),
+    )
     await Promise.allSettled([local, ...remote])
     await local
     for (const part of remote) await part
