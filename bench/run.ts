@@ -58,7 +58,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   },
   {
     name: 'fit',
-    description: 'parse and summarise, then time groupPatterns + fitBgNbd and fitGammaGamma',
+    description:
+      'parse and summarise, then time the grouping into patterns (groupPatternTable on the columns), fitBgNbd and fitGammaGamma',
     script: 'bench/fit.bench.ts',
     args: ({ input, asOf }) => ['--input', input, '--as-of', asOf],
   },

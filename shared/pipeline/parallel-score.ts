@@ -22,7 +22,7 @@ import {
   fitPurchases,
   fitSpend,
   NotEnoughDataError,
-  type PopulationCutoffs,
+  netValues,
   type PopulationModel,
   populationCutoffs,
   Scorer,
@@ -62,9 +62,20 @@ export interface BlockResult {
 /** A part of building the table or of the population fit, which a worker runs. */
 export type Task =
   | {
-      readonly kind: 'purchases' | 'spend' | 'cutoffs'
+      readonly kind: 'purchases' | 'spend'
       readonly columns: FitColumns
       readonly config: ScoringConfig
+    }
+  | {
+      readonly kind: 'netValues'
+      readonly columns: FitColumns
+      readonly config: ScoringConfig
+      readonly bgnbd: BgNbdFit
+      readonly gammaGamma: PopulationModel['gammaGamma']
+      /** Shared memory, written at customers `from` to `to - 1`. */
+      readonly out: Float64Array
+      readonly from: number
+      readonly to: number
     }
   | {
       readonly kind: 'summarise'
@@ -158,8 +169,9 @@ export function runTask(task: Task): unknown {
       return fitPurchases(task.columns)
     case 'spend':
       return fitSpend(task.columns)
-    case 'cutoffs':
-      return populationCutoffs(task.columns, task.config)
+    case 'netValues':
+      netValues(task.columns, task.config, task.bgnbd, task.gammaGamma, task.out, task.from, task.to)
+      return task.to - task.from
     case 'summarise':
       return summariseCustomers(task.rows, task.options, task.from, task.to, task.columns, task.at)
   }
@@ -280,9 +292,10 @@ export class ScorePool {
   }
 
   /**
-   * `fitTable`, with its three independent parts side by side on the workers and this thread. The same
-   * functions on the same (shared) columns, so the same model; a failure is reported in the order
-   * `fitTable` would meet it.
+   * `fitTable`, with its three independent parts side by side: BG/NBD (the longest) on the first
+   * worker, the spend fit on a second one (else here) and the cut-offs here; then every customer's net
+   * value, for the value tiers, in ranges on this thread and each worker. The same functions on the same
+   * (shared) columns, so the same model; a failure is reported in the order `fitTable` would meet it.
    */
   async fit(
     table: CustomerTable,
@@ -303,24 +316,41 @@ export class ScorePool {
       recencyDays: table.recencyDays,
       contribution: table.contribution,
     }
-    // BG/NBD on the first worker; the spend fit on a second one and the cut-offs here, or, with one
-    // worker, the cut-offs after BG/NBD on it (posted first, so that it does not wait) and the spend fit here.
     const purchases = this.request(0, { kind: 'purchases', columns, config }) as Promise<BgNbdFit>
-    const one = this.workers.length === 1
-    const remoteCutoffs = one
-      ? (this.request(0, { kind: 'cutoffs', columns, config }) as Promise<PopulationCutoffs>)
-      : undefined
     const spend = (
-      one
-        ? settle(() => runTask({ kind: 'spend', columns, config }))
+      this.workers.length === 1
+        ? settle(() => fitSpend(columns))
         : this.request(1, { kind: 'spend', columns, config })
     ) as Promise<PopulationModel['gammaGamma']>
-    const cutoffs = remoteCutoffs ?? settle(() => populationCutoffs(columns, config))
+    const cutoffs = settle(() => populationCutoffs(columns, config))
     // Settled before any is awaited, so that none rejects unobserved.
     await Promise.allSettled([purchases, spend, cutoffs])
     const bgnbd = await purchases
     const gammaGamma = await spend
-    const tiers = valueTierFigures(table, config, bgnbd, gammaGamma)
+    const netValue = new Float64Array(new SharedArrayBuffer(8 * table.size))
+    const parts = this.workers.length + 1
+    const bound = (k: number) => Math.round((table.size * k) / parts)
+    // This thread takes the last range: a store's table lists its customers from the oldest, whose
+    // (x, T) pairs are the most varied and so the slowest to value, and the tiers come after here.
+    const remote = this.workers.map((_, k) =>
+      this.request(k, {
+        kind: 'netValues',
+        columns,
+        config,
+        bgnbd,
+        gammaGamma,
+        out: netValue,
+        from: bound(k),
+        to: bound(k + 1),
+      }),
+    )
+    const local = settle(() =>
+      netValues(columns, config, bgnbd, gammaGamma, netValue, bound(parts - 1), table.size),
+    )
+    await Promise.allSettled([local, ...remote])
+    await local
+    for (const part of remote) await part
+    const tiers = valueTierFigures(table, config, bgnbd, gammaGamma, netValue)
     return assembleModel(table.size, config, asOf, runId, bgnbd, gammaGamma, tiers, await cutoffs)
   }
 

@@ -4,7 +4,7 @@ import {
   type BgNbdParams,
   expectedIfAlive,
   fitBgNbd,
-  groupPatternColumns,
+  groupPatternTable,
   pAlive,
 } from '../scoring/bgnbd.ts'
 import { monthlyRate } from '../scoring/clv.ts'
@@ -136,7 +136,7 @@ export function fitTable(
 
 /** BG/NBD on the customers' (x, t_x, T) patterns. */
 export function fitPurchases(table: FitColumns): BgNbdFit {
-  return fitBgNbd(groupPatternColumns(table.x, table.tx, table.T))
+  return fitBgNbd(groupPatternTable(table.x, table.tx, table.T))
 }
 
 /** Gamma-Gamma on the repeat customers (x > 0, zbar > 0), with the correlation of x and zbar among them. */
@@ -186,15 +186,35 @@ export function populationCutoffs(table: FitColumns, config: ScoringConfig): Pop
   }
 }
 
-/** The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits. */
+/**
+ * The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits
+ * (`netValues` of the whole table unless given).
+ */
 export function valueTierFigures(
   table: FitTable,
   config: ScoringConfig,
   bgnbd: BgNbdFit,
   gammaGamma: PopulationModel['gammaGamma'],
+  netValue: Float64Array = netValues(table, config, bgnbd, gammaGamma),
 ): Pick<PopulationModel, 'valueCutoffs' | 'pareto'> {
-  const { netValue } = new ValueModel(bgnbd, gammaGamma, config).ofTable(table)
   return tierFigures(netValue, (i) => table.customerId(i), table.uniqueIds, config.tiers)
+}
+
+/**
+ * The net values of customers `from` to `to - 1` of the table under the two fits (as `Scorer` gives
+ * them), written at the same places of `out`. Ranges of customers may run on different threads.
+ */
+export function netValues(
+  table: FitColumns,
+  config: ScoringConfig,
+  bgnbd: BgNbdFit,
+  gammaGamma: PopulationModel['gammaGamma'],
+  out: Float64Array = new Float64Array(table.size),
+  from = 0,
+  to: number = table.size,
+): Float64Array {
+  new ValueModel(bgnbd, gammaGamma, config).ofRange(table, from, to, out)
+  return out
 }
 
 export function assembleModel(
@@ -402,11 +422,10 @@ class ValueModel {
     return this.ofFigures(s.x, s.tx, s.T, s.zbar)
   }
 
-  /** Net values of every customer of the table. */
-  ofTable(table: FitColumns): { readonly netValue: Float64Array } {
-    const netValue = new Float64Array(table.size)
+  /** Net values of customers `from` to `to - 1` of the table, into `netValue` at the same places. */
+  ofRange(table: FitColumns, from: number, to: number, netValue: Float64Array): void {
     const { x, tx, T, zbar } = table
-    for (let i = 0; i < table.size; i++) {
+    for (let i = from; i < to; i++) {
       netValue[i] = this.ofFigures(
         x[i] as number,
         tx[i] as number,
@@ -414,7 +433,6 @@ class ValueModel {
         zbar[i] as number,
       ).netValue
     }
-    return { netValue }
   }
 
   private ofFigures(x: number, tx: number, T: number, zbar: number): CustomerValue {

@@ -9,6 +9,7 @@ import gammaln from '@stdlib/math-base-special-gammaln'
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1'
 import { expectedIfAliveByQuadrature } from './bgnbd-quadrature.ts'
 import { type MinimizeOptions, minimizeFromStarts, type Objective } from './optimize.ts'
+import { ValueIndex } from './value-index.ts'
 
 export type BgNbdParams = {
   readonly r: number
@@ -55,54 +56,131 @@ export function groupPatterns(customers: Iterable<RecencyFrequency>): BgNbdPatte
 
 /**
  * `groupPatterns` of customers given as columns (customer i has x[i], tx[i], T[i]): patterns in order of
- * first appearance, each with the x of its first customer. The distinct x, T and t_x values are numbered
- * first (a data set has few), so a pattern's key is three small integers in an open-addressing table.
+ * first appearance, each with the x of its first customer.
  */
 export function groupPatternColumns(
   x: ArrayLike<number>,
   tx: ArrayLike<number>,
   T: ArrayLike<number>,
 ): BgNbdPattern[] {
+  const table = group(x, tx, T, true)
+  const first = table.first as Int32Array
+  return Array.from({ length: table.size }, (_, i) => ({
+    x: x[first[i] as number] as number,
+    tx: table.txs[table.tx[i] as number] as number,
+    T: table.Ts[table.T[i] as number] as number,
+    weight: table.weight[i] as number,
+  }))
+}
+
+/**
+ * Patterns as columns, which `fitBgNbd` takes as it takes a list of them: pattern i has x = xs[x[i]],
+ * T = Ts[T[i]], t_x = txs[tx[i]] (ignored where x = 0) and the weight weight[i].
+ */
+export type PatternTable = {
+  readonly size: number
+  readonly xs: readonly number[]
+  readonly Ts: readonly number[]
+  readonly txs: readonly number[]
+  readonly x: Int32Array
+  readonly T: Int32Array
+  readonly tx: Int32Array
+  readonly weight: Float64Array
+  /** The first customer of each pattern, where asked for. */
+  readonly first?: Int32Array
+}
+
+/**
+ * The patterns of `groupPatternColumns` as a PatternTable, without an object per pattern. The distinct
+ * x, T and t_x values are numbered as they first appear (a data set has few), so a pattern's key is three
+ * small integers in an open-addressing table; customers with x = 0 (whose pattern depends on T alone)
+ * are counted per T without it.
+ */
+export function groupPatternTable(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+): PatternTable {
+  return group(x, tx, T, false)
+}
+
+function group(
+  x: ArrayLike<number>,
+  tx: ArrayLike<number>,
+  T: ArrayLike<number>,
+  withFirst: boolean,
+): PatternTable {
   const n = x.length
   if (tx.length !== n || T.length !== n) throw new RangeError('x, tx and T must have the same length')
   const xIndex = new ValueIndex()
   const tIndex = new ValueIndex()
   const txIndex = new ValueIndex()
-  // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most half full. Sized
-  // for as many patterns as customers, which saves growing it on the way.
+  let repeat = 0
+  for (let i = 0; i < n; i++) if ((x[i] as number) !== 0) repeat++
+  // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most 3/4 full. Sized
+  // for as many patterns as repeat customers up to a million (which saves growing it on the way), and
+  // grown beyond: many millions of customers share far fewer patterns.
   let slotMask = (1 << 10) - 1
-  while (slotMask < 2 * n && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
+  while (3 * slotMask < 4 * Math.min(repeat, 1 << 20)) slotMask = (slotMask << 1) | 1
   let slots = new Int32Array(4 * (slotMask + 1))
-  const patterns: { x: number; tx: number; T: number; weight: number }[] = []
+  let repeatPatterns = 0
+  // Pattern + 1 of the x = 0 customers of each T number.
+  let zeroPattern = new Int32Array(1024)
+  // The patterns' columns, grown as patterns come (a data set has far fewer than customers).
+  let patterns = newPatternColumns(Math.min(n, 1 << 16), withFirst)
+  let size = 0
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number
     const k0 = xIndex.of(xi)
     const k1 = tIndex.of(T[i] as number)
-    const k2 = txIndex.of(xi === 0 ? 0 : (tx[i] as number))
+    if (xi === 0) {
+      if (k1 >= zeroPattern.length) {
+        const bigger = new Int32Array(2 * k1 + 2)
+        bigger.set(zeroPattern)
+        zeroPattern = bigger
+      }
+      const known = zeroPattern[k1] as number
+      if (known > 0) {
+        patterns.weight[known - 1] = (patterns.weight[known - 1] as number) + 1
+        continue
+      }
+      zeroPattern[k1] = size + 1
+      if (size === patterns.weight.length) patterns = grown(patterns, n, withFirst)
+      patterns.x[size] = k0
+      patterns.T[size] = k1
+      patterns.tx[size] = txIndex.of(0)
+      patterns.weight[size] = 1
+      if (withFirst) patterns.first[size] = i
+      size++
+      continue
+    }
+    const k2 = txIndex.of(tx[i] as number)
     let slot = patternHash(k0, k1, k2) & slotMask
     for (;;) {
       const at = slot << 2
       const entry = slots[at] as number
       if (entry === 0) {
-        slots[at] = patterns.length + 1
+        slots[at] = size + 1
         slots[at + 1] = k0
         slots[at + 2] = k1
         slots[at + 3] = k2
-        patterns.push({
-          x: xi,
-          tx: txIndex.values[k2] as number,
-          T: tIndex.values[k1] as number,
-          weight: 1,
-        })
+        if (size === patterns.weight.length) patterns = grown(patterns, n, withFirst)
+        patterns.x[size] = k0
+        patterns.T[size] = k1
+        patterns.tx[size] = k2
+        patterns.weight[size] = 1
+        if (withFirst) patterns.first[size] = i
+        size++
+        repeatPatterns++
         break
       }
       if (slots[at + 1] === k0 && slots[at + 2] === k1 && slots[at + 3] === k2) {
-        ;(patterns[entry - 1] as { weight: number }).weight++
+        patterns.weight[entry - 1] = (patterns.weight[entry - 1] as number) + 1
         break
       }
       slot = (slot + 1) & slotMask
     }
-    if (2 * patterns.length > slotMask) {
+    if (4 * repeatPatterns > 3 * slotMask) {
       const bigger = new Int32Array(slots.length * 2)
       slotMask = (slotMask << 1) | 1
       for (let at = 0; at < slots.length; at += 4) {
@@ -115,32 +193,73 @@ export function groupPatternColumns(
       slots = bigger
     }
   }
-  return patterns
+  return {
+    size,
+    xs: xIndex.values,
+    Ts: tIndex.values,
+    txs: txIndex.values,
+    // Views, not copies: the fit's memory is mostly allocated here, and a copy would be more of it.
+    x: patterns.x.subarray(0, size),
+    T: patterns.T.subarray(0, size),
+    tx: patterns.tx.subarray(0, size),
+    weight: patterns.weight.subarray(0, size),
+    ...(withFirst ? { first: patterns.first.subarray(0, size) } : {}),
+  }
 }
 
-/**
- * Numbers the distinct values 0, 1, 2, ... in order of first appearance, as a Map keyed by them would
- * (-0 is +0, NaN is one value), with small whole numbers (days, counts) looked up in an array.
- */
-class ValueIndex {
-  readonly values: number[] = []
-  private readonly small = new Int32Array(1 << 16)
-  private readonly other = new Map<number, number>()
+type PatternColumns = {
+  readonly x: Int32Array
+  readonly T: Int32Array
+  readonly tx: Int32Array
+  readonly weight: Float64Array
+  readonly first: Int32Array
+}
 
-  of(value: number): number {
-    if (value >= 0 && value < 1 << 16 && Number.isInteger(value)) {
-      const known = this.small[value] as number
-      if (known > 0) return known - 1
-      this.small[value] = this.values.length + 1
-    } else {
-      const known = this.other.get(value)
-      if (known !== undefined) return known
-      this.other.set(value, this.values.length)
-    }
-    // A Map key -0 reads back as +0.
-    this.values.push(value === 0 ? 0 : value)
-    return this.values.length - 1
+function newPatternColumns(capacity: number, withFirst: boolean): PatternColumns {
+  return {
+    x: new Int32Array(capacity),
+    T: new Int32Array(capacity),
+    tx: new Int32Array(capacity),
+    weight: new Float64Array(capacity),
+    first: new Int32Array(withFirst ? capacity : 0),
   }
+}
+
+/** The columns copied into twice the room, at most `limit`. */
+function grown(columns: PatternColumns, limit: number, withFirst: boolean): PatternColumns {
+  const bigger = newPatternColumns(Math.min(limit, 2 * columns.weight.length), withFirst)
+  bigger.x.set(columns.x)
+  bigger.T.set(columns.T)
+  bigger.tx.set(columns.tx)
+  bigger.weight.set(columns.weight)
+  bigger.first.set(columns.first)
+  return bigger
+}
+
+/** A list of patterns as a PatternTable (t_x numbered only where x > 0). */
+function tableOfPatterns(patterns: readonly BgNbdPattern[]): PatternTable {
+  const n = patterns.length
+  const xIndex = new ValueIndex()
+  const tIndex = new ValueIndex()
+  const txIndex = new ValueIndex()
+  const table = {
+    size: n,
+    xs: xIndex.values,
+    Ts: tIndex.values,
+    txs: txIndex.values,
+    x: new Int32Array(n),
+    T: new Int32Array(n),
+    tx: new Int32Array(n),
+    weight: new Float64Array(n),
+  }
+  for (let i = 0; i < n; i++) {
+    const { x, tx, T, weight } = patterns[i] as BgNbdPattern
+    table.x[i] = xIndex.of(x)
+    table.T[i] = tIndex.of(T)
+    table.tx[i] = x > 0 ? txIndex.of(tx) : -1
+    table.weight[i] = weight
+  }
+  return table
 }
 
 function patternHash(k0: number, k1: number, k2: number): number {
@@ -174,8 +293,12 @@ export function bgNbdLogLikelihoodGradient(
  * stays within e^-20..e^20 for each parameter; where the likelihood keeps rising towards that
  * bound (a handful of customers, or no visible dropout) the result has converged = false.
  */
-export function fitBgNbd(patterns: readonly BgNbdPattern[], options: FitOptions = {}): BgNbdFit {
-  const prepared = prepare(patterns)
+export function fitBgNbd(
+  patterns: readonly BgNbdPattern[] | PatternTable,
+  options: FitOptions = {},
+): BgNbdFit {
+  const table = Array.isArray(patterns) ? tableOfPatterns(patterns) : (patterns as PatternTable)
+  const prepared = prepareTable(table, 1)
   if (prepared.totalWeight === 0) throw new RangeError('no customers to fit')
   const scale = prepared.meanT > 0 ? prepared.meanT : 1
   const starts = options.starts ?? [
@@ -183,7 +306,10 @@ export function fitBgNbd(patterns: readonly BgNbdPattern[], options: FitOptions 
     { r: 0.5, alpha: scale / 4, a: 0.5, b: 2 },
     { r: 2, alpha: 2 * scale, a: 2, b: 5 },
   ]
-  const screening = patterns.length > SCREENING_PATTERNS ? prepare(subsample(patterns)) : undefined
+  const screening =
+    table.size > SCREENING_PATTERNS
+      ? prepareTable(table, Math.ceil(table.size / SCREENING_PATTERNS))
+      : undefined
   const { best } = minimizeFromStarts(
     objective(prepared),
     starts.map((s) => [Math.log(s.r), Math.log(s.alpha), Math.log(s.a), Math.log(s.b)]),
@@ -248,21 +374,6 @@ function objective(data: Prepared): Objective {
       ],
     }
   }
-}
-
-/**
- * About SCREENING_PATTERNS patterns standing for all: patterns of weight at least k = n / target
- * are kept, every k-th of the lighter ones is kept with k times its weight.
- */
-function subsample(patterns: readonly BgNbdPattern[]): BgNbdPattern[] {
-  const k = Math.ceil(patterns.length / SCREENING_PATTERNS)
-  const kept: BgNbdPattern[] = []
-  let light = 0
-  for (const pattern of patterns) {
-    if (pattern.weight >= k) kept.push(pattern)
-    else if (light++ % k === 0) kept.push({ ...pattern, weight: pattern.weight * k })
-  }
-  return kept
 }
 
 function fromLog(theta: readonly number[]): BgNbdParams {
@@ -356,30 +467,85 @@ type Prepared = {
 }
 
 function prepare(patterns: readonly BgNbdPattern[]): Prepared {
-  // Distinct values numbered in order of first appearance (the order the sums below run in).
-  const xIndex = new ValueIndex()
-  const tIndex = new ValueIndex()
-  const txIndex = new ValueIndex()
+  return prepareTable(tableOfPatterns(patterns), 1)
+}
+
+/**
+ * The patterns of the table for `evaluate`; with `k` > 1, a subsample of about size / k patterns
+ * standing for all: patterns of weight at least k are kept, every k-th of the lighter ones is kept
+ * with k times its weight.
+ */
+function prepareTable(table: PatternTable, k: number): Prepared {
+  // Distinct values numbered in order of first appearance among the patterns kept (the order the sums
+  // of `evaluate` run in), through maps from the table's numbers.
+  const xNumber = new Int32Array(table.xs.length).fill(-1)
+  const tNumber = new Int32Array(table.Ts.length).fill(-1)
+  const txNumber = new Int32Array(table.txs.length).fill(-1)
+  const xs: number[] = []
+  const Ts: number[] = []
+  const txs: number[] = []
   const weightPerX: number[] = []
   const zeroWeightPerT: number[] = []
-  const repeat: number[][] = [[], [], [], []]
-  const [pX, pT, pTx, pW] = repeat as [number[], number[], number[], number[]]
+  const n = table.size
+  // Room for the patterns kept: all of them, or the heavy ones and every k-th light one.
+  let room = n
+  if (k > 1) {
+    let light = 0
+    for (let i = 0; i < n; i++) if ((table.weight[i] as number) < k) light++
+    room = n - light + Math.ceil(light / k)
+  }
+  const pX = new Int32Array(room)
+  const pT = new Int32Array(room)
+  const pTx = new Int32Array(room)
+  const pW = new Float64Array(room)
+  let repeat = 0
   let totalWeight = 0
   let sumT = 0
-  for (const { x, tx, T, weight } of patterns) {
+  let light = 0
+  for (let i = 0; i < n; i++) {
+    let weight = table.weight[i] as number
+    if (k > 1 && weight < k) {
+      if (light++ % k !== 0) continue
+      weight *= k
+    }
+    const xk = table.x[i] as number
+    const tk = table.T[i] as number
+    const x = table.xs[xk] as number
+    const T = table.Ts[tk] as number
     if (!Number.isInteger(x) || x < 0) throw new RangeError(`x must be a non-negative integer, got ${x}`)
     if (!(T >= 0) || !Number.isFinite(T)) throw new RangeError(`T must be finite and >= 0, got ${T}`)
+    const tx = x > 0 ? (table.txs[table.tx[i] as number] as number) : 0
     if (x > 0 && !(tx >= 0 && tx <= T)) throw new RangeError(`t_x must lie in [0, T], got ${tx} with T ${T}`)
     if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`weight must be >= 0, got ${weight}`)
-    const k = xIndex.of(x)
-    const t = tIndex.of(T)
-    weightPerX[k] = (weightPerX[k] ?? 0) + weight
-    zeroWeightPerT[t] = (zeroWeightPerT[t] ?? 0) + (x === 0 ? weight : 0)
+    let kx = xNumber[xk] as number
+    if (kx < 0) {
+      kx = xs.length
+      xNumber[xk] = kx
+      xs.push(x)
+      weightPerX.push(0)
+    }
+    let kt = tNumber[tk] as number
+    if (kt < 0) {
+      kt = Ts.length
+      tNumber[tk] = kt
+      Ts.push(T)
+      zeroWeightPerT.push(0)
+    }
+    weightPerX[kx] = (weightPerX[kx] as number) + weight
+    zeroWeightPerT[kt] = (zeroWeightPerT[kt] as number) + (x === 0 ? weight : 0)
     if (x > 0) {
-      pX.push(k)
-      pT.push(t)
-      pTx.push(txIndex.of(tx))
-      pW.push(weight)
+      const sk = table.tx[i] as number
+      let ks = txNumber[sk] as number
+      if (ks < 0) {
+        ks = txs.length
+        txNumber[sk] = ks
+        txs.push(tx)
+      }
+      pX[repeat] = kx
+      pT[repeat] = kt
+      pTx[repeat] = ks
+      pW[repeat] = weight
+      repeat++
     }
     totalWeight += weight
     sumT += weight * T
@@ -387,15 +553,15 @@ function prepare(patterns: readonly BgNbdPattern[]): Prepared {
   return {
     totalWeight,
     meanT: totalWeight > 0 ? sumT / totalWeight : 0,
-    xs: Float64Array.from(xIndex.values),
+    xs: Float64Array.from(xs),
     weightPerX: Float64Array.from(weightPerX),
-    Ts: Float64Array.from(tIndex.values),
+    Ts: Float64Array.from(Ts),
     zeroWeightPerT: Float64Array.from(zeroWeightPerT),
-    txs: Float64Array.from(txIndex.values),
-    patternX: Int32Array.from(pX),
-    patternT: Int32Array.from(pT),
-    patternTx: Int32Array.from(pTx),
-    patternWeight: Float64Array.from(pW),
+    txs: Float64Array.from(txs),
+    patternX: pX.subarray(0, repeat),
+    patternT: pT.subarray(0, repeat),
+    patternTx: pTx.subarray(0, repeat),
+    patternWeight: pW.subarray(0, repeat),
   }
 }
 

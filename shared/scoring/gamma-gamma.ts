@@ -7,6 +7,7 @@
 import digamma from '@stdlib/math-base-special-digamma'
 import gammaln from '@stdlib/math-base-special-gammaln'
 import { type MinimizeOptions, minimizeFromStarts, type Objective } from './optimize.ts'
+import { ValueIndex } from './value-index.ts'
 
 export type GammaGammaParams = {
   readonly p: number
@@ -223,14 +224,17 @@ function subsample(data: Prepared): Prepared {
 }
 
 function fromArrays(x: Float64Array, m: Float64Array): Prepared {
-  const counts = new Map<number, number>()
+  // Customers per distinct x, in order of first appearance.
+  const xIndex = new ValueIndex()
+  const counts: number[] = []
   let sumLogM = 0
   let sumXLogM = 0
   let sumM = 0
   for (let i = 0; i < m.length; i++) {
     const xi = x[i] ?? 0
     const mi = m[i] ?? 0
-    counts.set(xi, (counts.get(xi) ?? 0) + 1)
+    const k = xIndex.of(xi)
+    counts[k] = (counts[k] ?? 0) + 1
     const logM = Math.log(mi)
     sumLogM += logM
     sumXLogM += xi * logM
@@ -240,8 +244,8 @@ function fromArrays(x: Float64Array, m: Float64Array): Prepared {
     x,
     m,
     meanZbar: m.length > 0 ? sumM / m.length : 0,
-    xs: Float64Array.from(counts.keys()),
-    countPerX: Float64Array.from(counts.values()),
+    xs: Float64Array.from(xIndex.values),
+    countPerX: Float64Array.from(counts),
     sumLogM,
     sumXLogM,
   }

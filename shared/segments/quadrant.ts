@@ -23,13 +23,7 @@
  * - EIV carries a cost-benefit check: clearing out is recommended only when the expected margin
  *   does not cover the cost to serve (expected margin < cost to serve).
  */
-import {
-  assertFiniteSeries,
-  assertShare,
-  coefficientOfVariation,
-  quantileOfSorted,
-  sortedFinite,
-} from './stats.ts'
+import { assertFiniteSeries, assertShare, coefficientOfVariation, quantileFinite } from './stats.ts'
 
 export type Quadrant = 'EI' | 'EII' | 'EIII' | 'EIV'
 
@@ -101,7 +95,7 @@ export function contributionThreshold(
   quantile: number = DEFAULT_QUADRANT_CONFIG.contributionQuantile,
 ): number {
   assertShare(quantile, 'contributionQuantile')
-  return quantileOfSorted(sortedFinite(contributions, 'contributions'), quantile)
+  return quantileFinite(contributions, quantile, 'contributions')
 }
 
 export function quadrantOf(

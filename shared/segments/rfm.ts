@@ -17,7 +17,7 @@
  *   cut-offs 1 to 3 are all 1, those customers score F = 1 and nobody scores 2 or 3.
  * - The cut-offs depend only on the multiset of values, never on the input order.
  */
-import { sortedFinite } from './stats.ts'
+import { orderStatistics } from './stats.ts'
 
 export type RfmValues = {
   /** Days since the last purchase occasion. */
@@ -75,12 +75,19 @@ export function rfmCutoffs(
   if (columns.frequency.length !== n || columns.monetary.length !== n) {
     throw new RangeError('recency, frequency and monetary columns must have the same length')
   }
-  const recency = sortedFinite(columns.recency, 'recency').reverse()
+  // Cut-off k is at 0-based position ceil(k n / bins) - 1 of the worst-to-best order: k n is an integer,
+  // so the quotient is exact whenever it is whole and ceil cannot overshoot. Recency runs from the
+  // most days to the fewest, the other dimensions from the least to the most.
+  const positions = (descending: boolean) =>
+    Array.from({ length: bins - 1 }, (_, j) => {
+      const at = Math.ceil(((j + 1) * n) / bins) - 1
+      return descending ? n - 1 - at : at
+    })
   return {
     bins,
-    recency: cutoffsOf(recency, bins),
-    frequency: cutoffsOf(sortedFinite(columns.frequency, 'frequency'), bins),
-    monetary: cutoffsOf(sortedFinite(columns.monetary, 'monetary'), bins),
+    recency: orderStatistics(columns.recency, positions(true), 'recency'),
+    frequency: orderStatistics(columns.frequency, positions(false), 'frequency'),
+    monetary: orderStatistics(columns.monetary, positions(false), 'monetary'),
   }
 }
 
@@ -127,15 +134,6 @@ function toColumns(rows: readonly RfmValues[]): RfmColumns {
     monetary[i] = row.monetary
   })
   return { recency, frequency, monetary }
-}
-
-/** Values at positions ceil(k n / bins), 1-based, of the worst-to-best order. */
-function cutoffsOf(worstToBest: Float64Array, bins: number): number[] {
-  const n = worstToBest.length
-  const cuts: number[] = []
-  // k n is an integer, so the quotient is exact whenever it is whole and ceil cannot overshoot.
-  for (let k = 1; k < bins; k++) cuts.push(worstToBest[Math.ceil((k * n) / bins) - 1] as number)
-  return cuts
 }
 
 export type RfmSegment =

@@ -13,7 +13,7 @@
  *   customer of the population the tier of the ranking, and tiers a new customer from the
  *   cut-offs alone. Without an id, a value equal to a cut-off goes to the higher tier.
  */
-import { assertShare } from './stats.ts'
+import { assertShare, sortNumbers } from './stats.ts'
 
 export type Tier = 'key' | 'general' | 'secondary'
 
@@ -162,7 +162,7 @@ function rankFigures(
     }
   }
   // Ascending, so rank r (1 = highest) is at n - r.
-  const sorted = Float64Array.from(netValues).sort()
+  const sorted = sortNumbers(Float64Array.from(netValues))
   let positive = 0
   for (let i = 0; i < n; i++) if ((netValues[i] as number) > 0) positive++
   const keyCount = Math.min(Math.round(config.keyShare * n), positive)
@@ -214,7 +214,7 @@ export function paretoFigures(
   }
   assertShare(config.paretoTopShare, 'paretoTopShare')
   assertShare(config.paretoValueShare, 'paretoValueShare')
-  return paretoOfSorted(Float64Array.from(netValues).sort(), config)
+  return paretoOfSorted(sortNumbers(Float64Array.from(netValues)), config)
 }
 
 /** Pareto figures of net values sorted ascending, summed in rank order (highest first). */

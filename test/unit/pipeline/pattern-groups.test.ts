@@ -2,10 +2,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type BgNbdPattern,
+  fitBgNbd,
   groupPatternColumns,
   groupPatterns,
+  groupPatternTable,
   type RecencyFrequency,
 } from '../../../shared/scoring/bgnbd.ts'
+import { simulateCustomers } from '../../../shared/scoring/simulate.ts'
 
 /** The grouping as it was first written, with Maps: the reference for the faster one. */
 function reference(list: readonly RecencyFrequency[]): BgNbdPattern[] {
@@ -90,5 +93,28 @@ describe('grouping customers into (x, t_x, T) patterns', () => {
     const n = 5000
     const customers = Array.from({ length: n }, (_, i) => ({ x: i % 7, tx: i % 13, T: 13 + (i % 101) }))
     expect(groupPatterns(customers)).toEqual(reference(customers))
+  })
+
+  it('fits a table of patterns exactly as the list of the same patterns, screening starts on a subsample', () => {
+    // Over 20,000 patterns, so that the starts are compared on a subsample of them first.
+    const customers = simulateCustomers({
+      customers: 30_000,
+      seed: 7,
+      bgnbd: { r: 0.5, alpha: 6, a: 0.8, b: 2.5 },
+      gammaGamma: { p: 6.25, q: 3.74, v: 15.44 },
+      minT: 52,
+      maxT: 104,
+    })
+    const list = groupPatterns(customers)
+    expect(list.length).toBeGreaterThan(20_000)
+    const table = groupPatternTable(
+      Float64Array.from(customers, (c) => c.x),
+      Float64Array.from(customers, (c) => c.tx),
+      Float64Array.from(customers, (c) => c.T),
+    )
+    expect(table.size).toBe(list.length)
+    const fromTable = fitBgNbd(table)
+    expect(fromTable.converged).toBe(true)
+    expect(fromTable).toEqual(fitBgNbd(list))
   })
 })
