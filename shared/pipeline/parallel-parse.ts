@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads'
 import {
   formatFromKey,
   type PartEnd,
-  parseTransactions,
   type RowRejection,
+  readTransactions,
 } from '../ingest/parse-transactions.ts'
 import { RowStore, type StorePart } from './row-store.ts'
 
@@ -167,14 +167,16 @@ async function parseInto(
             yield chunk
           }
         })()
-  for await (const batch of parseTransactions(counted, {
-    fileName: options.fileName,
-    timeZone: options.timeZone,
-    onPartEnd: options.onPartEnd,
-  })) {
-    target.store.addAll(batch.rows)
-    for (const rejection of batch.rejections) target.rejections.push(rejection)
-  }
+  const { store, rejections } = target
+  await readTransactions(
+    counted,
+    { fileName: options.fileName, timeZone: options.timeZone, onPartEnd: options.onPartEnd },
+    {
+      add: (row) => store.add(row),
+      addPlainRows: (rows) => store.addPlainRows(rows),
+      reject: (rejection) => rejections.push(rejection),
+    },
+  )
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Transaction } from '../domain/transaction.ts'
+import type { PlainRowSink, PlainRows } from '../ingest/plain-lines.ts'
 
 /** Rows of one customer as handed to the summariser; dates are shared strings, not copies. */
 export interface StoredRow {
@@ -61,7 +62,7 @@ const BATCH = 256
  * next grouping), and hands the memory of the ungrouped copy back at once, so the store holds two
  * copies of its rows only while it groups them.
  */
-export class RowStore {
+export class RowStore implements PlainRowSink {
   private readonly customerIds = new StringIndex()
   private readonly dateIds = new StringIndex()
   private readonly seenIds = new HashSet64()
@@ -109,6 +110,53 @@ export class RowStore {
     pending.date[i] = this.dateId(row.date)
     pending.amount[i] = row.amount
     if (row.margin !== undefined) pending.setMargin(i, row.margin)
+  }
+
+  /**
+   * Adds rows read from a file's bytes (plain-lines.ts) exactly as `addAll` adds the same rows as
+   * transactions: a customer id's string is made only when it is new to the store.
+   */
+  addPlainRows(rows: PlainRows): void {
+    const keys = this.batchKeys
+    const { source, idStart, idEnd, txStart, txEnd, date, amount, margin } = rows
+    const hash = SCRATCH_HASH
+    for (let from = 0; from < rows.count; from += BATCH) {
+      const count = Math.min(BATCH, rows.count - from)
+      for (let k = 0; k < count; k++) {
+        keyOfBytes(source, idStart[from + k] as number, idEnd[from + k] as number, keys, 3 * k)
+      }
+      this.touched += this.customerIds.touch(keys, count)
+      for (let k = 0; k < count; k++) {
+        const r = from + k
+        const tx = txStart[r] as number
+        if (tx >= 0) {
+          hash64Bytes(source, tx, txEnd[r] as number, hash)
+          if (!this.seenIds.insertHash(hash[0] as number, hash[1] as number)) {
+            this.duplicates++
+            continue
+          }
+        }
+        const pending = this.pending
+        if (pending.count === pending.capacity) pending.grow()
+        const i = pending.count++
+        if (this.idHashes !== undefined) {
+          if (tx >= 0) this.idHashes.setHash(i, hash[0] as number, hash[1] as number)
+          else this.idHashes.set(i, undefined)
+        }
+        pending.customer[i] = this.customerIds.internAt(
+          keys,
+          3 * k,
+          undefined,
+          source,
+          idStart[r] as number,
+          idEnd[r] as number,
+        )
+        pending.date[i] = this.dateId(date[r] as string)
+        pending.amount[i] = amount[r] as number
+        const m = margin[r] as number
+        if (!Number.isNaN(m)) pending.setMargin(i, m)
+      }
+    }
   }
 
   /**
@@ -420,6 +468,21 @@ class StringIndex {
 
   /** Interns `value` whose key words `keyOf` wrote at `keys[at]`. */
   internKey(value: string, keys: Int32Array, at: number): number {
+    return this.internAt(keys, at, value, NO_BYTES, 0, 0)
+  }
+
+  /**
+   * Interns the key whose words are at `keys[at]`: `value`, or, when that is undefined, the ASCII bytes
+   * `source[from..to)` (whose words `keyOfBytes` wrote), made a string only when it is new.
+   */
+  internAt(
+    keys: Int32Array,
+    at: number,
+    value: string | undefined,
+    source: Uint8Array,
+    from: number,
+    to: number,
+  ): number {
     const k0 = keys[at] as number
     const k1 = keys[at + 1] as number
     const k2 = keys[at + 2] as number
@@ -433,14 +496,17 @@ class StringIndex {
         table[i + 1] === k0 &&
         table[i + 2] === k1 &&
         table[i + 3] === k2 &&
-        ((k0 & 0xff) !== LONG_KEY || this.values[entry - 1] === value)
+        ((k0 & 0xff) !== LONG_KEY ||
+          (value === undefined
+            ? sameText(this.values[entry - 1] as string, source, from, to)
+            : this.values[entry - 1] === value))
       ) {
         return entry - 1
       }
       slot = (slot + 1) & mask
     }
     const id = this.values.length
-    this.values.push(value)
+    this.values.push(value ?? asciiText(source, from, to))
     const i = slot << 2
     table[i] = id + 1
     table[i + 1] = k0
@@ -465,6 +531,44 @@ class StringIndex {
 }
 
 const SCRATCH_KEY = new Int32Array(3)
+const SCRATCH_HASH = new Int32Array(2)
+const NO_BYTES = new Uint8Array(0)
+const ASCII = new TextDecoder('latin1')
+
+/** `keyOf` of the string of the ASCII bytes `source[from..to)`. */
+function keyOfBytes(source: Uint8Array, from: number, to: number, keys: Int32Array, at: number): void {
+  const length = to - from
+  if (length <= 11) {
+    let k0 = length
+    let k1 = 0
+    let k2 = 0
+    for (let p = 1; p <= length; p++) {
+      const c = source[from + p - 1] as number
+      if (p < 4) k0 |= c << (p * 8)
+      else if (p < 8) k1 |= c << ((p - 4) * 8)
+      else k2 |= c << ((p - 8) * 8)
+    }
+    keys[at] = k0
+    keys[at + 1] = k1
+    keys[at + 2] = k2
+    return
+  }
+  let h = 0x811c9dc5
+  for (let i = from; i < to; i++) h = Math.imul(h ^ (source[i] as number), 0x01000193)
+  keys[at] = LONG_KEY | (length << 8)
+  keys[at + 1] = h | 0
+  keys[at + 2] = 0
+}
+
+function sameText(text: string, source: Uint8Array, from: number, to: number): boolean {
+  if (text.length !== to - from) return false
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== source[from + i]) return false
+  return true
+}
+
+function asciiText(source: Uint8Array, from: number, to: number): string {
+  return ASCII.decode(source.subarray(from, to))
+}
 
 /**
  * Writes the 3 key words of `value` at `keys[at]`: the length and Latin-1 code units packed into bytes,
@@ -566,7 +670,23 @@ class IdHashes {
   private words = new Int32Array(0)
 
   set(i: number, transactionId: string | undefined): void {
-    if (transactionId === undefined && this.flags.length === 0) return
+    if (transactionId === undefined) {
+      if (this.flags.length > 0) this.reserve(i)
+      return
+    }
+    const [h, l] = hash64(transactionId)
+    this.setHash(i, h, l)
+  }
+
+  /** `set` of a row whose transaction id has the hash64 (h, l). */
+  setHash(i: number, h: number, l: number): void {
+    this.reserve(i)
+    this.flags[i] = 1
+    this.words[2 * i] = h
+    this.words[2 * i + 1] = l
+  }
+
+  private reserve(i: number): void {
     if (i >= this.flags.length) {
       const size = Math.max(MIN_ROWS, 2 * i)
       const flags = new Uint8Array(size)
@@ -576,11 +696,6 @@ class IdHashes {
       this.flags = flags
       this.words = words
     }
-    if (transactionId === undefined) return
-    const [h, l] = hash64(transactionId)
-    this.flags[i] = 1
-    this.words[2 * i] = h
-    this.words[2 * i + 1] = l
   }
 
   hasId(rows: number): Uint8Array | undefined {
@@ -596,6 +711,20 @@ class IdHashes {
     words.set(this.words.subarray(0, Math.min(2 * rows, this.words.length)))
     return words
   }
+}
+
+/** `hash64` of the string of the ASCII bytes `source[from..to)`, into `out[0]`, `out[1]`. */
+function hash64Bytes(source: Uint8Array, from: number, to: number, out: Int32Array): void {
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193 ^ (to - from)
+  for (let i = from; i < to; i++) {
+    const c = source[i] as number
+    h1 = Math.imul(h1 ^ c, 0x01000193)
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
+    h2 ^= h2 >>> 15
+  }
+  out[0] = h1 | 0
+  out[1] = h2 | 0
 }
 
 /** Two independent 32-bit FNV-1a style hashes of the string's UTF-16 code units. */
