@@ -66,8 +66,9 @@ export class RowStore implements PlainRowSink {
   private readonly customerIds = new StringIndex()
   private readonly dateIds = new StringIndex()
   private readonly seenIds = new HashSet64()
-  /** Rows added since the last grouping, in order. */
+  /** Rows added since the last grouping, in order, and after them the parts merged since. */
   private readonly pending = new PendingRows()
+  private merged: MergedPart[] = []
   private groupedRows: GroupedRows | undefined
   private lastDate: string | undefined
   private lastDateId = 0
@@ -85,7 +86,9 @@ export class RowStore implements PlainRowSink {
   }
 
   get rows(): number {
-    return (this.groupedRows?.amount.length ?? 0) + this.pending.count
+    let rows = (this.groupedRows?.amount.length ?? 0) + this.pending.count
+    for (const part of this.merged) rows += part.kept
+    return rows
   }
 
   get customers(): number {
@@ -93,6 +96,7 @@ export class RowStore implements PlainRowSink {
   }
 
   add(row: Transaction): void {
+    this.settle()
     keyOf(row.customerId, SCRATCH_KEY, 0)
     this.addKeyed(row, SCRATCH_KEY, 0)
   }
@@ -117,6 +121,7 @@ export class RowStore implements PlainRowSink {
    * transactions: a customer id's string is made only when it is new to the store.
    */
   addPlainRows(rows: PlainRows): void {
+    this.settle()
     const keys = this.batchKeys
     const { source, idStart, idEnd, txStart, txEnd, date, amount, margin } = rows
     const hash = SCRATCH_HASH
@@ -164,6 +169,7 @@ export class RowStore implements PlainRowSink {
    * rows at a time before the rows are added, so that the lookups' cache misses overlap.
    */
   addAll(rows: readonly Transaction[]): void {
+    this.settle()
     const keys = this.batchKeys
     for (let from = 0; from < rows.length; from += BATCH) {
       const count = Math.min(BATCH, rows.length - from)
@@ -175,60 +181,57 @@ export class RowStore implements PlainRowSink {
 
   /**
    * The rows added so far as a part for `merge` into the store of the parts before; the store is not
-   * used after. Its columns' buffers may be transferred to another thread.
+   * used after. Its columns are views of the store's own buffers (not copies), which may be transferred
+   * to another thread.
    */
   part(): StorePart {
-    if (this.groupedRows !== undefined) throw new Error('part() of a grouped store')
+    if (this.groupedRows !== undefined || this.merged.length > 0) throw new Error('part() of a grouped store')
     const { pending } = this
     const rows = pending.count
-    const part: StorePart = {
+    const columns = pending.detach()
+    return {
       rows,
       customerIds: this.customerIds.values.join('\n'),
       dates: this.dateIds.values,
-      customer: pending.customer.slice(0, rows),
-      date: pending.date.slice(0, rows),
-      amount: pending.amount.slice(0, rows),
-      margin: pending.margin?.slice(0, rows),
+      ...columns,
       hasId: this.idHashes?.hasId(rows),
       idHash: this.idHashes?.hashes(rows),
       duplicates: this.duplicates,
     }
-    pending.clear()
-    return part
   }
 
   /**
    * Adds the rows of a part of the file that follows the rows added so far, exactly as adding them row
    * by row would: customers and dates numbered in order of first appearance across both, and a row whose
-   * transaction id was seen in the rows before dropped (the part dropped its own repeats already).
+   * transaction id was seen in the rows before dropped (the part dropped its own repeats already). The
+   * store takes the part's columns over: their ids are renumbered in place, and the rows are only copied
+   * when they are grouped (or when rows are added after them).
    */
   merge(part: StorePart): void {
     const customerIds = part.customerIds === '' ? [] : part.customerIds.split('\n')
     const customerOf = new Int32Array(customerIds.length).fill(-1)
     const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
-    const { hasId, idHash } = part
-    const pending = this.pending
+    const { hasId, idHash, customer, date } = part
+    let kept = 0
     for (let k = 0; k < part.rows; k++) {
       if (hasId?.[k] === 1 && idHash !== undefined) {
         if (!this.seenIds.insertHash(idHash[2 * k] as number, idHash[2 * k + 1] as number)) {
           this.duplicates++
+          customer[k] = DROPPED
           continue
         }
       }
-      const local = part.customer[k] as number
+      const local = customer[k] as number
       let c = customerOf[local] as number
       if (c < 0) {
         c = this.customerIds.intern(customerIds[local] as string)
         customerOf[local] = c
       }
-      if (pending.count === pending.capacity) pending.grow()
-      const i = pending.count++
-      pending.customer[i] = c
-      pending.date[i] = dateOf[part.date[k] as number] as number
-      pending.amount[i] = part.amount[k] as number
-      const margin = part.margin?.[k]
-      if (margin !== undefined && !Number.isNaN(margin)) pending.setMargin(i, margin)
+      customer[k] = c
+      date[k] = dateOf[date[k] as number] as number
+      kept++
     }
+    this.merged.push({ count: part.rows, kept, customer, date, amount: part.amount, margin: part.margin })
     this.duplicates += part.duplicates
     this.lastDate = undefined
   }
@@ -238,10 +241,39 @@ export class RowStore implements PlainRowSink {
    * memory of the rows as added is returned to the system, by `release` if given (see PendingRows.clear).
    */
   grouped(release?: (buffers: ArrayBuffer[]) => void): GroupedRows {
-    if (this.groupedRows !== undefined && this.pending.count === 0) return this.groupedRows
+    if (this.groupedRows !== undefined && this.pending.count === 0 && this.merged.length === 0)
+      return this.groupedRows
     this.groupedRows = this.regroup()
-    this.pending.clear(release)
+    const buffers = this.merged.flatMap((source) =>
+      [source.customer, source.date, source.amount, source.margin]
+        .map((column) => column?.buffer)
+        .filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.resizable),
+    )
+    this.merged = []
+    this.pending.clear(release === undefined ? undefined : (own) => release([...own, ...buffers]))
+    if (release === undefined) for (const buffer of buffers) buffer.resize(0)
     return this.groupedRows
+  }
+
+  /** Copies merged parts into the pending rows, so that rows added next come after them. */
+  private settle(): void {
+    if (this.merged.length === 0) return
+    const pending = this.pending
+    for (const source of this.merged) {
+      const { customer, date, amount, margin } = source
+      for (let k = 0; k < source.count; k++) {
+        const c = customer[k] as number
+        if (c === DROPPED) continue
+        if (pending.count === pending.capacity) pending.grow()
+        const i = pending.count++
+        pending.customer[i] = c
+        pending.date[i] = date[k] as number
+        pending.amount[i] = amount[k] as number
+        const m = margin === undefined ? Number.NaN : (margin[k] as number)
+        if (!Number.isNaN(m)) pending.setMargin(i, m)
+      }
+    }
+    this.merged = []
   }
 
   /** Each customer's rows, customers in order of first appearance, rows in the order they were added. */
@@ -268,55 +300,104 @@ export class RowStore implements PlainRowSink {
     return this.lastDateId
   }
 
-  /** Counting sort of the grouped rows (kept first for each customer) and the pending rows. */
+  /**
+   * Counting sort of the grouped rows (kept first for each customer), the pending rows and the merged
+   * parts, in that order. Stable, in two passes that keep memory access local: rows are first moved to
+   * their block of CUSTOMER_BLOCK consecutive customers (a few hundred write positions, which stay in
+   * cache), then each block, small enough for the cache, is sorted into its customers' places.
+   */
   private regroup(): GroupedRows {
     const previous = this.groupedRows
-    const pending = this.pending
-    const n = pending.count
+    const sources = [this.pending.rowSource(), ...this.merged]
     const customers = this.customerIds.size
-    const total = (previous?.amount.length ?? 0) + n
     const start = sharedInt32(customers + 1)
     if (previous !== undefined) {
       for (let c = 0; c < previous.customers; c++) {
         start[c + 1] = (previous.start[c + 1] as number) - (previous.start[c] as number)
       }
     }
-    const pendingCustomer = pending.customer
-    for (let i = 0; i < n; i++) {
-      const slot = (pendingCustomer[i] as number) + 1
-      start[slot] = (start[slot] as number) + 1
-    }
-    for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
-    const next = start.slice(0, customers)
-    const date = sharedInt32(total)
-    const amount = new Float64Array(new SharedArrayBuffer(8 * total))
-    const hasMargin = previous?.margin !== undefined || pending.margin !== undefined
-    const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
-    if (previous !== undefined) {
-      for (let c = 0; c < previous.customers; c++) {
-        const from = previous.start[c] as number
-        const to = previous.start[c + 1] as number
-        const at = next[c] as number
-        date.set(previous.date.subarray(from, to), at)
-        amount.set(previous.amount.subarray(from, to), at)
-        if (margin !== undefined) {
-          if (previous.margin === undefined) margin.fill(Number.NaN, at, at + to - from)
-          else margin.set(previous.margin.subarray(from, to), at)
-        }
-        next[c] = at + to - from
+    for (const source of sources) {
+      const { customer, count } = source
+      for (let i = 0; i < count; i++) {
+        const c = customer[i] as number
+        if (c !== DROPPED) start[c + 1] = (start[c + 1] as number) + 1
       }
     }
-    const pendingDate = pending.date
-    const pendingAmount = pending.amount
-    const pendingMargin = pending.margin
-    for (let i = 0; i < n; i++) {
-      const c = pendingCustomer[i] as number
-      const at = next[c] as number
-      next[c] = at + 1
-      date[at] = pendingDate[i] as number
-      amount[at] = pendingAmount[i] as number
-      if (margin !== undefined)
-        margin[at] = pendingMargin === undefined ? Number.NaN : (pendingMargin[i] as number)
+    for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
+    const total = start[customers] as number
+    const date = sharedInt32(total)
+    const amount = new Float64Array(new SharedArrayBuffer(8 * total))
+    const hasMargin = previous?.margin !== undefined || sources.some((source) => source.margin !== undefined)
+    const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
+
+    // Pass 1: each row to the next place of its block, with its customer's place in the block.
+    const blocks = (customers >> BLOCK_BITS) + 1
+    const blockNext = new Int32Array(blocks)
+    for (let b = 0; b < blocks; b++) blockNext[b] = start[Math.min(b << BLOCK_BITS, customers)] as number
+    const inBlock = new Uint16Array(total)
+    if (previous !== undefined) {
+      for (let c = 0; c < previous.customers; c++) {
+        const b = c >> BLOCK_BITS
+        for (let k = previous.start[c] as number; k < (previous.start[c + 1] as number); k++) {
+          const at = blockNext[b] as number
+          blockNext[b] = at + 1
+          date[at] = previous.date[k] as number
+          amount[at] = previous.amount[k] as number
+          if (margin !== undefined)
+            margin[at] = previous.margin === undefined ? Number.NaN : (previous.margin[k] as number)
+          inBlock[at] = c & BLOCK_MASK
+        }
+      }
+    }
+    for (const source of sources) {
+      const { customer, count } = source
+      const sourceDate = source.date
+      const sourceAmount = source.amount
+      const sourceMargin = source.margin
+      for (let i = 0; i < count; i++) {
+        const c = customer[i] as number
+        if (c === DROPPED) continue
+        const b = c >> BLOCK_BITS
+        const at = blockNext[b] as number
+        blockNext[b] = at + 1
+        date[at] = sourceDate[i] as number
+        amount[at] = sourceAmount[i] as number
+        if (margin !== undefined)
+          margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
+        inBlock[at] = c & BLOCK_MASK
+      }
+    }
+
+    // Pass 2: each block, copied aside, back into its customers' places, in the same order.
+    let largest = 0
+    for (let b = 0; b < blocks; b++) {
+      const from = start[Math.min(b << BLOCK_BITS, customers)] as number
+      largest = Math.max(largest, (blockNext[b] as number) - from)
+    }
+    const blockDate = new Int32Array(largest)
+    const blockAmount = new Float64Array(largest)
+    const blockMargin = margin === undefined ? undefined : new Float64Array(largest)
+    const blockCustomer = new Uint16Array(largest)
+    const next = new Int32Array(CUSTOMER_BLOCK)
+    for (let b = 0; b < blocks; b++) {
+      const first = b << BLOCK_BITS
+      const last = Math.min(first + CUSTOMER_BLOCK, customers)
+      const from = start[Math.min(first, customers)] as number
+      const to = start[last] as number
+      if (to - from < 2) continue
+      blockDate.set(date.subarray(from, to))
+      blockAmount.set(amount.subarray(from, to))
+      if (margin !== undefined) blockMargin?.set(margin.subarray(from, to))
+      blockCustomer.set(inBlock.subarray(from, to))
+      for (let c = first; c < last; c++) next[c - first] = start[c] as number
+      for (let k = 0; k < to - from; k++) {
+        const l = blockCustomer[k] as number
+        const at = next[l] as number
+        next[l] = at + 1
+        date[at] = blockDate[k] as number
+        amount[at] = blockAmount[k] as number
+        if (margin !== undefined) margin[at] = (blockMargin as Float64Array)[k] as number
+      }
     }
     return {
       customers,
@@ -329,6 +410,27 @@ export class RowStore implements PlainRowSink {
     }
   }
 }
+
+/** Rows in columns, `count` of them: the pending rows or a merged part (DROPPED customers skipped). */
+interface RowSource {
+  readonly count: number
+  readonly customer: Int32Array
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  readonly margin: Float64Array | undefined
+}
+
+/** A merged part's rows, renumbered in place: `kept` of its `count` rows are not DROPPED. */
+interface MergedPart extends RowSource {
+  readonly kept: number
+}
+
+/** The customer of a merged row dropped as a repeat of an earlier transaction id. */
+const DROPPED = -1
+/** Customers of one block of the grouping's first pass: a block's rows fit in the cache. */
+const BLOCK_BITS = 13
+const CUSTOMER_BLOCK = 1 << BLOCK_BITS
+const BLOCK_MASK = CUSTOMER_BLOCK - 1
 
 /**
  * Rows added since the last grouping, in columns on resizable ArrayBuffers: they grow in place (no copy,
@@ -370,6 +472,39 @@ class PendingRows {
       this.margin?.fill(Number.NaN)
     }
     ;(this.margin as Float64Array)[i] = margin
+  }
+
+  /** The rows as a RowSource (views of the columns, valid until they change). */
+  rowSource(): RowSource {
+    return {
+      count: this.count,
+      customer: this.customer,
+      date: this.date,
+      amount: this.amount,
+      margin: this.margin,
+    }
+  }
+
+  /**
+   * Hands the columns over as views of exactly `count` rows on their own buffers, and starts afresh on
+   * new buffers.
+   */
+  detach(): Pick<StorePart, 'customer' | 'date' | 'amount' | 'margin'> {
+    const rows = this.count
+    const columns = {
+      customer: new Int32Array(this.customerBuffer, 0, rows),
+      date: new Int32Array(this.dateBuffer, 0, rows),
+      amount: new Float64Array(this.amountBuffer, 0, rows),
+      margin: this.marginBuffer === undefined ? undefined : new Float64Array(this.marginBuffer, 0, rows),
+    }
+    this.customerBuffer = resizable(4, this.maxRows)
+    this.dateBuffer = resizable(4, this.maxRows)
+    this.amountBuffer = resizable(8, this.maxRows)
+    this.marginBuffer = undefined
+    this.count = 0
+    this.capacity = 0
+    this.views()
+    return columns
   }
 
   /**
