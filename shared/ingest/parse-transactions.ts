@@ -199,7 +199,8 @@ export interface TransactionTarget extends PlainRowSink {
  * `parseTransactions` into a target instead of batches: the same rows in the same order, the same
  * rejections and the same file-level errors. The plain lines of a CSV file are read from its bytes
  * straight into columns (plain-lines.ts); every other line takes the careful path, as in
- * `parseTransactions`.
+ * `parseTransactions`. A CSV file that is not gzipped is read piece by piece, each done with (and
+ * nothing of it kept) before the next is asked for, so the input may hand every piece in one buffer.
  */
 export async function readTransactions(
   input: AsyncIterable<Uint8Array>,
@@ -530,7 +531,8 @@ class PlainCsvUpload {
       }
       const lineEnd = bytes.indexOf(LF, pos)
       if (lineEnd < 0) {
-        this.#carry = bytes.slice(pos)
+        // A copy: the input may reuse its buffer for the next piece (Buffer's slice would be a view).
+        this.#carry = new Uint8Array(bytes.subarray(pos))
         break
       }
       this.#toCareful(bytes, pos, lineEnd + 1)

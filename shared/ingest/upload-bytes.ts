@@ -73,8 +73,9 @@ export async function* uploadBytes(input: AsyncIterable<Uint8Array>): AsyncGener
     while (headLength < 2) {
       const next = await source.next()
       if (next.done) break
-      head.push(next.value)
+      // A piece kept while the next is read is copied: the input may hand every piece in one buffer.
       headLength += next.value.length
+      head.push(headLength < 2 ? new Uint8Array(next.value) : next.value)
     }
     const start = Buffer.concat(head)
     const rest = async function* (): AsyncGenerator<Uint8Array> {
