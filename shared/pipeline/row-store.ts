@@ -658,9 +658,16 @@ class StringIndex {
     const { table, mask } = this
     for (let i = 0; i < old.length; i += 4) {
       if (old[i] === 0) continue
-      let slot = mix(old[i + 1] as number, old[i + 2] as number, old[i + 3] as number) & mask
+      const k0 = old[i + 1] as number
+      const k1 = old[i + 2] as number
+      const k2 = old[i + 3] as number
+      let slot = mix(k0, k1, k2) & mask
       while (table[slot << 2] !== 0) slot = (slot + 1) & mask
-      table.set(old.subarray(i, i + 4), slot << 2)
+      const at = slot << 2
+      table[at] = old[i] as number
+      table[at + 1] = k0
+      table[at + 2] = k1
+      table[at + 3] = k2
     }
   }
 }
@@ -702,7 +709,10 @@ function sameText(text: string, source: Uint8Array, from: number, to: number): b
 }
 
 function asciiText(source: Uint8Array, from: number, to: number): string {
-  return ASCII.decode(source.subarray(from, to))
+  if (to - from > 16) return ASCII.decode(source.subarray(from, to))
+  let text = ''
+  for (let i = from; i < to; i++) text += String.fromCharCode(source[i] as number)
+  return text
 }
 
 /**
