@@ -146,8 +146,8 @@ export async function parsePart(task: PartTask): Promise<PartResult> {
 
 /** The buffers of a part's columns, to transfer them to another thread. */
 export function partBuffers(result: PartResult): ArrayBuffer[] {
-  const { customer, date, amount, margin, hasId, idHash } = result.part
-  return [customer, date, amount, margin, hasId, idHash]
+  const { customerIds, customer, date, amount, margin, hasId, idHash } = result.part
+  return [customerIds, customer, date, amount, margin, hasId, idHash]
     .filter((column) => column !== undefined)
     .map((column) => column.buffer as ArrayBuffer)
 }

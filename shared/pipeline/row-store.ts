@@ -33,10 +33,11 @@ export interface GroupedRows {
 export interface StorePart {
   readonly rows: number
   /**
-   * The part's customer ids in order of first appearance, joined by line breaks (which no id holds): one
-   * string crosses threads many times faster than an array of a million short ones.
+   * The part's customer ids in order of first appearance, as UTF-8 joined by line breaks (which no id
+   * holds): one buffer crosses threads many times faster than an array of a million short strings, and
+   * the store it is merged into makes strings only of ids new to it.
    */
-  readonly customerIds: string
+  readonly customerIds: Uint8Array
   readonly dates: readonly string[]
   readonly customer: Int32Array
   readonly date: Int32Array
@@ -191,7 +192,8 @@ export class RowStore implements PlainRowSink {
     const columns = pending.detach()
     return {
       rows,
-      customerIds: this.customerIds.values.join('\n'),
+      // A buffer of its own (Buffer.from may hand out a slice of a shared pool), to be transferred.
+      customerIds: new TextEncoder().encode(this.customerIds.values.join('\n')),
       dates: this.dateIds.values,
       ...columns,
       hasId: this.idHashes?.hasId(rows),
@@ -208,10 +210,23 @@ export class RowStore implements PlainRowSink {
    * when they are grouped (or when rows are added after them).
    */
   merge(part: StorePart): void {
-    const customerIds = part.customerIds === '' ? [] : part.customerIds.split('\n')
-    const customerOf = new Int32Array(customerIds.length).fill(-1)
-    const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
     const { hasId, idHash, customer, date } = part
+    const ids = part.customerIds
+    // Local customer i is ids[idStart[i]..idStart[i + 1] - 1), line break excluded.
+    const idStart = [0]
+    let ascii = true
+    for (let at = 0; at < ids.length; at++) {
+      const byte = ids[at] as number
+      if (byte === LINE_BREAK) idStart.push(at + 1)
+      else if (byte > 127) ascii = false
+    }
+    if (ids.length > 0) idStart.push(ids.length + 1)
+    const customerOf = new Int32Array(idStart.length - 1).fill(-1)
+    // Without transaction ids no row of the part is dropped here, so each of its customers is met first
+    // at its first row, in the order of their local numbers: they are interned in that order at once,
+    // in batches whose lookups overlap.
+    if (hasId === undefined && ascii) this.customerIds.internAll(ids, idStart, customerOf)
+    const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
     let kept = 0
     for (let k = 0; k < part.rows; k++) {
       if (hasId?.[k] === 1 && idHash !== undefined) {
@@ -224,7 +239,7 @@ export class RowStore implements PlainRowSink {
       const local = customer[k] as number
       let c = customerOf[local] as number
       if (c < 0) {
-        c = this.customerIds.intern(customerIds[local] as string)
+        c = this.customerIds.internBytes(ids, idStart[local] as number, (idStart[local + 1] as number) - 1)
         customerOf[local] = c
       }
       customer[k] = c
@@ -302,9 +317,7 @@ export class RowStore implements PlainRowSink {
 
   /**
    * Counting sort of the grouped rows (kept first for each customer), the pending rows and the merged
-   * parts, in that order. Stable, in two passes that keep memory access local: rows are first moved to
-   * their block of CUSTOMER_BLOCK consecutive customers (a few hundred write positions, which stay in
-   * cache), then each block, small enough for the cache, is sorted into its customers' places.
+   * parts, in that order.
    */
   private regroup(): GroupedRows {
     const previous = this.groupedRows
@@ -325,28 +338,23 @@ export class RowStore implements PlainRowSink {
     }
     for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
     const total = start[customers] as number
+    const next = start.slice(0, customers)
     const date = sharedInt32(total)
     const amount = new Float64Array(new SharedArrayBuffer(8 * total))
     const hasMargin = previous?.margin !== undefined || sources.some((source) => source.margin !== undefined)
     const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
-
-    // Pass 1: each row to the next place of its block, with its customer's place in the block.
-    const blocks = (customers >> BLOCK_BITS) + 1
-    const blockNext = new Int32Array(blocks)
-    for (let b = 0; b < blocks; b++) blockNext[b] = start[Math.min(b << BLOCK_BITS, customers)] as number
-    const inBlock = new Uint16Array(total)
     if (previous !== undefined) {
       for (let c = 0; c < previous.customers; c++) {
-        const b = c >> BLOCK_BITS
-        for (let k = previous.start[c] as number; k < (previous.start[c + 1] as number); k++) {
-          const at = blockNext[b] as number
-          blockNext[b] = at + 1
-          date[at] = previous.date[k] as number
-          amount[at] = previous.amount[k] as number
-          if (margin !== undefined)
-            margin[at] = previous.margin === undefined ? Number.NaN : (previous.margin[k] as number)
-          inBlock[at] = c & BLOCK_MASK
+        const from = previous.start[c] as number
+        const to = previous.start[c + 1] as number
+        const at = next[c] as number
+        date.set(previous.date.subarray(from, to), at)
+        amount.set(previous.amount.subarray(from, to), at)
+        if (margin !== undefined) {
+          if (previous.margin === undefined) margin.fill(Number.NaN, at, at + to - from)
+          else margin.set(previous.margin.subarray(from, to), at)
         }
+        next[c] = at + to - from
       }
     }
     for (const source of sources) {
@@ -357,46 +365,12 @@ export class RowStore implements PlainRowSink {
       for (let i = 0; i < count; i++) {
         const c = customer[i] as number
         if (c === DROPPED) continue
-        const b = c >> BLOCK_BITS
-        const at = blockNext[b] as number
-        blockNext[b] = at + 1
+        const at = next[c] as number
+        next[c] = at + 1
         date[at] = sourceDate[i] as number
         amount[at] = sourceAmount[i] as number
         if (margin !== undefined)
           margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
-        inBlock[at] = c & BLOCK_MASK
-      }
-    }
-
-    // Pass 2: each block, copied aside, back into its customers' places, in the same order.
-    let largest = 0
-    for (let b = 0; b < blocks; b++) {
-      const from = start[Math.min(b << BLOCK_BITS, customers)] as number
-      largest = Math.max(largest, (blockNext[b] as number) - from)
-    }
-    const blockDate = new Int32Array(largest)
-    const blockAmount = new Float64Array(largest)
-    const blockMargin = margin === undefined ? undefined : new Float64Array(largest)
-    const blockCustomer = new Uint16Array(largest)
-    const next = new Int32Array(CUSTOMER_BLOCK)
-    for (let b = 0; b < blocks; b++) {
-      const first = b << BLOCK_BITS
-      const last = Math.min(first + CUSTOMER_BLOCK, customers)
-      const from = start[Math.min(first, customers)] as number
-      const to = start[last] as number
-      if (to - from < 2) continue
-      blockDate.set(date.subarray(from, to))
-      blockAmount.set(amount.subarray(from, to))
-      if (margin !== undefined) blockMargin?.set(margin.subarray(from, to))
-      blockCustomer.set(inBlock.subarray(from, to))
-      for (let c = first; c < last; c++) next[c - first] = start[c] as number
-      for (let k = 0; k < to - from; k++) {
-        const l = blockCustomer[k] as number
-        const at = next[l] as number
-        next[l] = at + 1
-        date[at] = blockDate[k] as number
-        amount[at] = blockAmount[k] as number
-        if (margin !== undefined) margin[at] = (blockMargin as Float64Array)[k] as number
       }
     }
     return {
@@ -427,10 +401,6 @@ interface MergedPart extends RowSource {
 
 /** The customer of a merged row dropped as a repeat of an earlier transaction id. */
 const DROPPED = -1
-/** Customers of one block of the grouping's first pass: a block's rows fit in the cache. */
-const BLOCK_BITS = 13
-const CUSTOMER_BLOCK = 1 << BLOCK_BITS
-const BLOCK_MASK = CUSTOMER_BLOCK - 1
 
 /**
  * Rows added since the last grouping, in columns on resizable ArrayBuffers: they grow in place (no copy,
@@ -576,6 +546,8 @@ function sharedInt32(size: number): Int32Array {
  */
 class StringIndex {
   readonly values: string[] = []
+  /** Sum of the slots `internAll` loaded ahead, kept so that the loads are not optimised away. */
+  touched = 0
   /** 4 words a slot: number + 1, then the three key words. */
   private table = new Int32Array(4 << 10)
   private mask = (1 << 10) - 1
@@ -587,6 +559,42 @@ class StringIndex {
   intern(value: string): number {
     keyOf(value, SCRATCH_KEY, 0)
     return this.internKey(value, SCRATCH_KEY, 0)
+  }
+
+  /**
+   * Interns the ASCII ids `source[starts[i]..starts[i + 1] - 1)` (each followed by one separator byte)
+   * in order, into `out[i]`, in batches whose first slots are loaded ahead.
+   */
+  internAll(source: Uint8Array, starts: readonly number[], out: Int32Array): void {
+    const keys = BATCH_KEYS
+    for (let from = 0; from < out.length; from += BATCH) {
+      const count = Math.min(BATCH, out.length - from)
+      for (let k = 0; k < count; k++) {
+        const i = from + k
+        keyOfBytes(source, starts[i] as number, (starts[i + 1] as number) - 1, keys, 3 * k)
+      }
+      this.touched += this.touch(keys, count)
+      for (let k = 0; k < count; k++) {
+        const i = from + k
+        out[i] = this.internAt(
+          keys,
+          3 * k,
+          undefined,
+          source,
+          starts[i] as number,
+          (starts[i + 1] as number) - 1,
+        )
+      }
+    }
+  }
+
+  /** Interns the string of the UTF-8 bytes `source[from..to)`, made only when it is new. */
+  internBytes(source: Uint8Array, from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      if ((source[i] as number) > 127) return this.intern(UTF8.decode(source.subarray(from, to)))
+    }
+    keyOfBytes(source, from, to, SCRATCH_KEY, 0)
+    return this.internAt(SCRATCH_KEY, 0, undefined, source, from, to)
   }
 
   /** Loads the first slot of each key (3 words at `keys[3 k]`), so that `internKey` then hits the cache. */
@@ -674,8 +682,11 @@ class StringIndex {
 
 const SCRATCH_KEY = new Int32Array(3)
 const SCRATCH_HASH = new Int32Array(2)
+const BATCH_KEYS = new Int32Array(3 * BATCH)
 const NO_BYTES = new Uint8Array(0)
 const ASCII = new TextDecoder('latin1')
+const UTF8 = new TextDecoder()
+const LINE_BREAK = 10
 
 /** `keyOf` of the string of the ASCII bytes `source[from..to)`. */
 function keyOfBytes(source: Uint8Array, from: number, to: number, keys: Int32Array, at: number): void {
