@@ -70,6 +70,9 @@ export class PlainLineParser {
   readonly #roles: Uint8Array
   /** The decimal last read by #decimal. */
   #value = 0
+  /** The bytes of the last valid date read (none yet: a zero byte, which no date has), and its day. */
+  readonly #lastDate = new Uint8Array(10)
+  #lastDay = ''
 
   constructor(columns: ColumnIndexes, width: number) {
     const roles = new Uint8Array(width)
@@ -106,9 +109,19 @@ export class PlainLineParser {
         if (p - idStart > MAX_CUSTOMER_ID_LENGTH) return -1
         idEnd = p
       } else if (role === DATE) {
-        const day = plainDay(bytes, p)
-        if (day === undefined) return -1
-        date = day
+        // Files are mostly in date order: a line's date is most often the one of the line before.
+        const last = this.#lastDate
+        let same = p + 10 <= n
+        for (let i = 0; same && i < 10; i++) same = bytes[p + i] === last[i]
+        if (same) {
+          date = this.#lastDay
+        } else {
+          const day = plainDay(bytes, p)
+          if (day === undefined) return -1
+          date = day
+          for (let i = 0; i < 10; i++) last[i] = bytes[p + i] as number
+          this.#lastDay = day
+        }
         p += 10
       } else if (role === AMOUNT || role === MARGIN) {
         const end = this.#decimal(bytes, p)
