@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  groupOnTwoThreads,
   type ParsedFile,
   parseFile,
   partWorker,
@@ -64,6 +65,26 @@ describe('reading a file on two threads', { timeout: 60_000 }, () => {
     expect(split).toBeDefined()
     expect(contents(two)).toEqual(contents(one))
     expect(two.store.grouped().customerIds).not.toContain('ONLY-A-REPEAT')
+  })
+
+  it('groups the rows of both parts on two threads exactly as on one', async () => {
+    const path = write('group.csv', transactionLines(30_000))
+    const options = { fileName: 'group.csv', timeZone: 'UTC', minSplitBytes: 0 }
+    const one = await parseFile(path, options)
+    const two = await parseFile(path, options, partWorker)
+    expect(two.threads).toBe(2)
+    const rows = two.store.rows
+    const grouped = await groupOnTwoThreads(two.store)
+    const expected = one.store.grouped()
+    expect(grouped.start).toEqual(expected.start)
+    expect(grouped.date).toEqual(expected.date)
+    expect(grouped.amount).toEqual(expected.amount)
+    expect(grouped.margin).toEqual(expected.margin)
+    expect(grouped.customerIds).toEqual(expected.customerIds)
+    expect(two.store.grouped()).toBe(grouped)
+    expect(two.store.rows).toBe(rows)
+    // Nothing left to place elsewhere: grouped on this thread, as it is.
+    expect(await groupOnTwoThreads(one.store)).toBe(expected)
   })
 
   it('reads the file again on one thread when a quoted field runs across the split', async () => {
