@@ -563,13 +563,7 @@ class PendingRows {
       amount: new Float64Array(this.amountBuffer, 0, rows),
       margin: this.marginBuffer === undefined ? undefined : new Float64Array(this.marginBuffer, 0, rows),
     }
-    this.customerBuffer = resizable(4, this.maxRows)
-    this.dateBuffer = resizable(4, this.maxRows)
-    this.amountBuffer = resizable(8, this.maxRows)
-    this.marginBuffer = undefined
-    this.count = 0
-    this.capacity = 0
-    this.views()
+    this.renew()
     return columns
   }
 
@@ -580,14 +574,16 @@ class PendingRows {
   clear(release?: (buffers: ArrayBuffer[]) => void): void {
     const buffers = [this.customerBuffer, this.dateBuffer, this.amountBuffer]
     if (this.marginBuffer !== undefined) buffers.push(this.marginBuffer)
-    if (release === undefined) {
-      for (const buffer of buffers) buffer.resize(0)
-    } else {
-      release(buffers)
-      this.customerBuffer = resizable(4, this.maxRows)
-      this.dateBuffer = resizable(4, this.maxRows)
-      this.amountBuffer = resizable(8, this.maxRows)
-    }
+    if (release === undefined) for (const buffer of buffers) buffer.resize(0)
+    else release(buffers)
+    this.renew()
+  }
+
+  /** Starts afresh, empty, on new buffers (address space only, until rows are added). */
+  private renew(): void {
+    this.customerBuffer = resizable(4, this.maxRows)
+    this.dateBuffer = resizable(4, this.maxRows)
+    this.amountBuffer = resizable(8, this.maxRows)
     this.marginBuffer = undefined
     this.count = 0
     this.capacity = 0

@@ -7,6 +7,7 @@ import {
   readTransactions,
 } from '../../../shared/ingest/parse-transactions.ts'
 import { RowStore } from '../../../shared/pipeline/row-store.ts'
+import { storeContents } from '../pipeline/store-contents.ts'
 import { cutAt } from './uploads.ts'
 
 /** What the careful path alone gives: every batch of parseTransactions added to a store. */
@@ -21,7 +22,7 @@ async function careful(bytes: Uint8Array, cuts: readonly number[], options: Pars
   } catch (error) {
     return { error: String(error) }
   }
-  return contents(store, rejections)
+  return storeContents(store, rejections)
 }
 
 /** The pieces of `cutAt`, each copied into the same buffer, which readTransactions allows. */
@@ -53,17 +54,7 @@ async function fast(bytes: Uint8Array, cuts: readonly number[], options: ParseTr
   } catch (error) {
     return { result: { error: String(error) }, plainRows }
   }
-  return { result: contents(store, rejections), plainRows }
-}
-
-function contents(store: RowStore, rejections: RowRejection[]) {
-  return {
-    rows: store.rows,
-    customers: store.customers,
-    duplicates: store.duplicates,
-    byCustomer: [...store.byCustomer()],
-    rejections,
-  }
+  return { result: storeContents(store, rejections), plainRows }
 }
 
 const encode = (text: string) => new TextEncoder().encode(text)
