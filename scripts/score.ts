@@ -16,7 +16,7 @@ import { csvLine } from '../shared/csv.ts'
 import { InvalidUploadError, type RowRejection } from '../shared/ingest/parse-transactions.ts'
 import { customerTable } from '../shared/pipeline/customer-table.ts'
 import { LineWriter } from '../shared/pipeline/line-writer.ts'
-import { groupOnTwoThreads, parseFile, partWorker } from '../shared/pipeline/parallel-parse.ts'
+import { parseFile, partWorker } from '../shared/pipeline/parallel-parse.ts'
 import { ScorePool, writeScores } from '../shared/pipeline/parallel-score.ts'
 import { csvHeader, type RecordFormat } from '../shared/pipeline/record-format.ts'
 import { populationReport } from '../shared/pipeline/report.ts'
@@ -125,8 +125,6 @@ async function main(): Promise<number> {
     return 1
   }
 
-  // The rows the other thread read are placed by another thread while this one places its own.
-  if (pool) await groupOnTwoThreads(store)
   const customers = pool
     ? await pool.table(store, args.asOf, config)
     : customerTable(store, args.asOf, config)

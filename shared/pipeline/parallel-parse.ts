@@ -7,8 +7,7 @@ import {
   type RowRejection,
   readTransactions,
 } from '../ingest/parse-transactions.ts'
-import type { PlaceMessage } from './place-worker.ts'
-import { type GroupedRows, type PlaceTask, RowStore, type StorePart, sourceBuffers } from './row-store.ts'
+import { RowStore, type StorePart } from './row-store.ts'
 
 /**
  * Reading a large CSV file on two threads: the first half here, the second half on a worker thread,
@@ -76,35 +75,6 @@ export const partWorker: PartReader = (task) =>
     worker.once('exit', (code) => reject(new Error(`the file reader thread stopped (exit code ${code})`)))
     worker.postMessage(task)
   })
-
-/**
- * Groups the rows of a store read on two threads (`RowStore.groupedWith`) on two threads as well: the
- * rows of the part read elsewhere are placed by a thread of its own, which then also returns the memory
- * of the rows as added. The same result as `store.grouped()`.
- */
-export async function groupOnTwoThreads(store: RowStore): Promise<GroupedRows> {
-  const worker = new Worker(new URL('./place-worker.ts', import.meta.url))
-  const send = (message: PlaceMessage, transfer: ArrayBuffer[]) => worker.postMessage(message, transfer)
-  let released = false
-  const place = (task: PlaceTask) =>
-    new Promise<void>((resolve, reject) => {
-      worker.once('message', (reply: { ok: boolean; message?: string }) =>
-        reply.ok ? resolve() : reject(new Error(reply.message)),
-      )
-      worker.once('error', reject)
-      send({ type: 'place', task }, sourceBuffers(task))
-    })
-  try {
-    return await store.groupedWith(place, (buffers) => {
-      released = true
-      send({ type: 'release', buffers }, buffers)
-    })
-  } finally {
-    // The thread ends once it has returned the memory; it need not keep the process alive.
-    worker.unref()
-    if (!released) void worker.terminate()
-  }
-}
 
 /** Files from this size on are split, when a PartReader is given. */
 export const MIN_SPLIT_BYTES = 16e6

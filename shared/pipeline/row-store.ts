@@ -270,46 +270,6 @@ export class RowStore implements PlainRowSink {
     return this.groupedRows
   }
 
-  /**
-   * `grouped`, with the rows of the merged parts placed by `placeElsewhere` (on another thread) while
-   * this thread places the others: the same result. The parts' buffers are handed to it (transferred),
-   * and the memory of the rows as added to `release`, as in `grouped`.
-   */
-  async groupedWith(
-    placeElsewhere: (task: PlaceTask) => Promise<void>,
-    release?: (buffers: ArrayBuffer[]) => void,
-  ): Promise<GroupedRows> {
-    const merged = this.merged
-    const transferable = merged.every((part) =>
-      [part.customer, part.date, part.amount, part.margin].every(
-        (column) => column === undefined || column.buffer instanceof ArrayBuffer,
-      ),
-    )
-    if (merged.length === 0 || !transferable) return this.grouped(release)
-    const layout = this.layout([this.pending.rowSource()], merged)
-    const { start, next, date, amount, margin } = layout
-    // The parts' rows go after this store's own rows of each customer.
-    const elsewhere = sharedInt32(next.length)
-    for (let c = 0; c < next.length; c++) elsewhere[c] = start[c + 1] as number
-    for (const part of merged) {
-      const { customer, count } = part
-      for (let i = 0; i < count; i++) {
-        const c = customer[i] as number
-        if (c !== DROPPED) elsewhere[c] = (elsewhere[c] as number) - 1
-      }
-    }
-    const placed = placeElsewhere({ sources: merged, next: elsewhere, date, amount, margin })
-    this.merged = []
-    try {
-      this.placeOwn(layout)
-    } finally {
-      await placed
-    }
-    this.groupedRows = this.result(layout)
-    this.pending.clear(release)
-    return this.groupedRows
-  }
-
   /** Copies merged parts into the pending rows, so that rows added next come after them. */
   private settle(): void {
     if (this.merged.length === 0) return
@@ -360,17 +320,8 @@ export class RowStore implements PlainRowSink {
    * parts, in that order.
    */
   private regroup(): GroupedRows {
-    const layout = this.layout([this.pending.rowSource(), ...this.merged], [])
-    this.placeOwn(layout)
-    return this.result(layout)
-  }
-
-  /**
-   * Where the rows go: each customer's rows start at `start[c]`; the grouped rows and `own` are placed
-   * from `next[c]` on, `others` after them (counted here, placed by the caller).
-   */
-  private layout(own: readonly RowSource[], others: readonly RowSource[]): Layout {
     const previous = this.groupedRows
+    const sources = [this.pending.rowSource(), ...this.merged]
     const customers = this.customerIds.size
     const start = sharedInt32(customers + 1)
     if (previous !== undefined) {
@@ -378,7 +329,7 @@ export class RowStore implements PlainRowSink {
         start[c + 1] = (previous.start[c + 1] as number) - (previous.start[c] as number)
       }
     }
-    for (const source of [...own, ...others]) {
+    for (const source of sources) {
       const { customer, count } = source
       for (let i = 0; i < count; i++) {
         const c = customer[i] as number
@@ -387,22 +338,11 @@ export class RowStore implements PlainRowSink {
     }
     for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
     const total = start[customers] as number
-    const hasMargin =
-      previous?.margin !== undefined || [...own, ...others].some((source) => source.margin !== undefined)
-    return {
-      own,
-      start,
-      next: start.slice(0, customers),
-      date: sharedInt32(total),
-      amount: new Float64Array(new SharedArrayBuffer(8 * total)),
-      margin: hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined,
-    }
-  }
-
-  /** Places the grouped rows and the layout's own sources. */
-  private placeOwn(layout: Layout): void {
-    const previous = this.groupedRows
-    const { next, date, amount, margin } = layout
+    const next = start.slice(0, customers)
+    const date = sharedInt32(total)
+    const amount = new Float64Array(new SharedArrayBuffer(8 * total))
+    const hasMargin = previous?.margin !== undefined || sources.some((source) => source.margin !== undefined)
+    const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
     if (previous !== undefined) {
       for (let c = 0; c < previous.customers; c++) {
         const from = previous.start[c] as number
@@ -417,72 +357,36 @@ export class RowStore implements PlainRowSink {
         next[c] = at + to - from
       }
     }
-    placeRows({ sources: layout.own, next, date, amount, margin })
-  }
-
-  private result(layout: Layout): GroupedRows {
+    for (const source of sources) {
+      const { customer, count } = source
+      const sourceDate = source.date
+      const sourceAmount = source.amount
+      const sourceMargin = source.margin
+      for (let i = 0; i < count; i++) {
+        const c = customer[i] as number
+        if (c === DROPPED) continue
+        const at = next[c] as number
+        next[c] = at + 1
+        date[at] = sourceDate[i] as number
+        amount[at] = sourceAmount[i] as number
+        if (margin !== undefined)
+          margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
+      }
+    }
     return {
-      customers: this.customerIds.size,
+      customers,
       customerIds: this.customerIds.values,
       dates: this.dateIds.values,
-      start: layout.start,
-      date: layout.date,
-      amount: layout.amount,
-      margin: layout.margin,
+      start,
+      date,
+      amount,
+      margin,
     }
   }
-}
-
-/** Rows to place in grouped columns: each source's row i at `next[customer[i]]`, which it advances. */
-export interface PlaceTask {
-  readonly sources: readonly RowSource[]
-  readonly next: Int32Array
-  readonly date: Int32Array
-  readonly amount: Float64Array
-  readonly margin: Float64Array | undefined
-}
-
-/** The scatter of the counting sort (on this thread or another, see `RowStore.groupedWith`). */
-export function placeRows(task: PlaceTask): void {
-  const { next, date, amount, margin } = task
-  for (const source of task.sources) {
-    const { customer, count } = source
-    const sourceDate = source.date
-    const sourceAmount = source.amount
-    const sourceMargin = source.margin
-    for (let i = 0; i < count; i++) {
-      const c = customer[i] as number
-      if (c === DROPPED) continue
-      const at = next[c] as number
-      next[c] = at + 1
-      date[at] = sourceDate[i] as number
-      amount[at] = sourceAmount[i] as number
-      if (margin !== undefined)
-        margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
-    }
-  }
-}
-
-/** The buffers of a PlaceTask's sources, to transfer them to the thread that places them. */
-export function sourceBuffers(task: PlaceTask): ArrayBuffer[] {
-  return task.sources.flatMap((source) =>
-    [source.customer, source.date, source.amount, source.margin]
-      .filter((column) => column !== undefined)
-      .map((column) => column.buffer as ArrayBuffer),
-  )
-}
-
-interface Layout {
-  readonly own: readonly RowSource[]
-  readonly start: Int32Array
-  readonly next: Int32Array
-  readonly date: Int32Array
-  readonly amount: Float64Array
-  readonly margin: Float64Array | undefined
 }
 
 /** Rows in columns, `count` of them: the pending rows or a merged part (DROPPED customers skipped). */
-export interface RowSource {
+interface RowSource {
   readonly count: number
   readonly customer: Int32Array
   readonly date: Int32Array

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  groupOnTwoThreads,
   type ParsedFile,
   parseFile,
   partWorker,
@@ -60,23 +59,6 @@ describe('reading a file on two threads', { timeout: 60_000 }, () => {
     expect(split).toBeDefined()
     expect(contents(two)).toEqual(contents(one))
     expect(two.store.grouped().customerIds).not.toContain('ONLY-A-REPEAT')
-  })
-
-  it('groups the rows of both parts on two threads exactly as on one', async () => {
-    const { one, two } = await readBoth('group.csv', 30_000)
-    expect(two.threads).toBe(2)
-    const rows = two.store.rows
-    const grouped = await groupOnTwoThreads(two.store)
-    const expected = one.store.grouped()
-    expect(grouped.start).toEqual(expected.start)
-    expect(grouped.date).toEqual(expected.date)
-    expect(grouped.amount).toEqual(expected.amount)
-    expect(grouped.margin).toEqual(expected.margin)
-    expect(grouped.customerIds).toEqual(expected.customerIds)
-    expect(two.store.grouped()).toBe(grouped)
-    expect(two.store.rows).toBe(rows)
-    // Nothing left to place elsewhere: grouped on this thread, as it is.
-    expect(await groupOnTwoThreads(one.store)).toBe(expected)
   })
 
   it('reads the file again on one thread when a quoted field runs across the split', async () => {
