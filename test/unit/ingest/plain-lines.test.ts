@@ -175,6 +175,25 @@ describe('the fast path of plain CSV lines', () => {
     expect(mixed.result).toMatchObject({ rows: 3003, rejections: [{ line: 3005, field: '(line)' }] })
   })
 
+  it('hands a line longer than it carries between pieces to the careful path, and reads on after it', async () => {
+    const text = [
+      'customer_id,note,transaction_date,amount',
+      'C1,a,2024-01-01,5',
+      `C2,${'n'.repeat(200_000)},2024-01-02,6`,
+      `C3,"${'q\n'.repeat(50_000)}",2024-01-03,7`,
+      'C4,b,2024-01-04,8',
+      'C5,c,2024-01-0x,9',
+      'C6,d,2024-01-06,10',
+    ].join('\n')
+    const bytes = encode(`${text}\n`)
+    const cuts = Array.from({ length: 60 }, (_, i) => 5_000 * (i + 1))
+    const expected = await careful(bytes, cuts, options)
+    expect(expected).toMatchObject({ rows: 5, rejections: [{ line: 50_006, field: 'transaction_date' }] })
+    const { result, plainRows } = await fast(bytes, cuts, options)
+    expect(result).toEqual(expected)
+    expect(plainRows).toBe(3)
+  })
+
   it('names the line of bytes that are not UTF-8 after plain lines, as the careful path does', async () => {
     const head = encode('customer_id,transaction_date,amount\nC1,2024-01-01,5\nC2,2024-01-02,6\nC3,2024-01-0')
     const bytes = new Uint8Array([...head, 0xff, ...encode('3,7\n')])
