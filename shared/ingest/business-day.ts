@@ -52,22 +52,26 @@ export function businessDayResolver(timeZone: string): BusinessDayResolver {
   return resolve
 }
 
+const dayStrings = new Array<string | undefined>(CACHED_SLOTS).fill(undefined)
+
 /**
- * A resolver bound to one zone, with its own caches: day strings are shared between rows instead of cut
- * from each, and looked up by index in a dense array, which is much cheaper than a Map.
+ * The string of a day, shared between rows instead of cut from each: the days of the years 1900 to 2099
+ * are looked up by index in a dense array, which is much cheaper than a Map. The caller has checked the
+ * date (year 0 to 9999, month 1 to 12, day within the month).
  */
+export function dayString(year: number, month: number, day: number): string {
+  const slot = (year - FIRST_CACHED_YEAR) * 372 + (month - 1) * 31 + (day - 1)
+  let text = slot >= 0 && slot < CACHED_SLOTS ? dayStrings[slot] : undefined
+  if (text === undefined) {
+    text = `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`
+    if (slot >= 0 && slot < CACHED_SLOTS) dayStrings[slot] = text
+  }
+  return text
+}
+
+/** A resolver bound to one zone, with its own cache of UTC offsets. */
 function createResolver(timeZone: string): BusinessDayResolver {
   const offsetAt = zoneOffset(timeZone)
-  const days = new Array<string | undefined>(CACHED_SLOTS).fill(undefined)
-  const dayString = (year: number, month: number, day: number): string => {
-    const slot = (year - FIRST_CACHED_YEAR) * 372 + (month - 1) * 31 + (day - 1)
-    let text = slot >= 0 && slot < CACHED_SLOTS ? days[slot] : undefined
-    if (text === undefined) {
-      text = `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`
-      if (slot >= 0 && slot < CACHED_SLOTS) days[slot] = text
-    }
-    return text
-  }
 
   return (text, start, end) => {
     const length = end - start
@@ -203,7 +207,7 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57
 }
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }

@@ -84,6 +84,20 @@ export class CsvRecordSplitter {
     if (pending.length > 0) this.#split(pending, 0, true)
   }
 
+  /** Whether no record is left unfinished by the text pushed so far. */
+  get atRecordEnd(): boolean {
+    return this.#pending.length === 0
+  }
+
+  /**
+   * Counts `lines` lines that were read without the splitter (each a whole record), between records:
+   * the next text pushed starts that many lines further on.
+   */
+  skipLines(lines: number): void {
+    if (this.#pending.length > 0) throw new Error('skipLines inside a record')
+    this.#line += lines
+  }
+
   /** The line the text after what was pushed starts on, and whether no record is left unfinished. */
   partEnd(): { readonly line: number; readonly atRecordEnd: boolean } {
     return { line: this.#line, atRecordEnd: this.#pending.length === 0 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_RECORD_LENGTH,
   RecordTooLongError,
 } from './csv-records.ts'
+import { PlainLineParser, type PlainRowSink, PlainRows } from './plain-lines.ts'
 import {
   COLUMNS,
   type ColumnIndexes,
@@ -17,7 +18,7 @@ import {
   type RowSink,
   WHOLE_LINE,
 } from './transaction-fields.ts'
-import { UploadBytesError, uploadText } from './upload-bytes.ts'
+import { UploadBytesError, Utf8Decoder, uploadBytes, uploadText } from './upload-bytes.ts'
 
 /**
  * Streaming parse and validation of an uploaded transaction file (the upload contract):
@@ -182,15 +183,55 @@ export async function* parseUpload<Row, Columns>(
   } catch (error) {
     throw toUploadError(error, fileName, reader)
   }
-  if (!reader.sawRecord) {
-    throw new InvalidUploadError({
-      fileName,
-      field: WHOLE_FILE,
-      reason: format === 'csv' ? 'the file is empty (no header row)' : 'the file is empty',
-    })
-  }
+  if (!reader.sawRecord) throw emptyFileError(fileName, format)
   yield* batches.takeAll()
   options.onPartEnd?.(reader.partEnd())
+}
+
+/** Where `readTransactions` puts what it reads: rows and rejections each in file order. */
+export interface TransactionTarget extends PlainRowSink {
+  /** A row read by the careful path; rows of plain lines come in batches, by `addPlainRows`. */
+  add(row: Transaction): void
+  reject(rejection: RowRejection): void
+}
+
+/**
+ * `parseTransactions` into a target instead of batches: the same rows in the same order, the same
+ * rejections and the same file-level errors. The plain lines of a CSV file are read from its bytes
+ * straight into columns (plain-lines.ts); every other line takes the careful path, as in
+ * `parseTransactions`. A CSV file that is not gzipped is read piece by piece, each done with (and
+ * nothing of it kept) before the next is asked for, so the input may hand every piece in one buffer.
+ */
+export async function readTransactions(
+  input: AsyncIterable<Uint8Array>,
+  options: ParseTransactionsOptions,
+  target: TransactionTarget,
+): Promise<void> {
+  const { fileName } = options
+  if ((options.format ?? formatFromKey(fileName)) !== 'csv') {
+    for await (const batch of parseTransactions(input, options)) {
+      for (const row of batch.rows) target.add(row)
+      for (const rejection of batch.rejections) target.reject(rejection)
+    }
+    return
+  }
+  const reader = new PlainCsvUpload(fileName, transactionContract(options.timeZone), target)
+  try {
+    for await (const bytes of uploadBytes(input)) reader.push(bytes)
+    reader.finish(options.onPartEnd === undefined)
+  } catch (error) {
+    throw toUploadError(error, fileName, reader)
+  }
+  if (!reader.sawRecord) throw emptyFileError(fileName, 'csv')
+  options.onPartEnd?.(reader.partEnd())
+}
+
+function emptyFileError(fileName: string, format: UploadFormat): InvalidUploadError {
+  return new InvalidUploadError({
+    fileName,
+    field: WHOLE_FILE,
+    reason: format === 'csv' ? 'the file is empty (no header row)' : 'the file is empty',
+  })
 }
 
 interface UploadReader {
@@ -201,7 +242,7 @@ interface UploadReader {
   readonly sawRecord: boolean
 }
 
-function toUploadError(error: unknown, fileName: string, reader: UploadReader): unknown {
+function toUploadError(error: unknown, fileName: string, reader: Pick<UploadReader, 'lineAfter'>): unknown {
   if (error instanceof UploadBytesError) {
     const line = error.textBefore === undefined ? undefined : reader.lineAfter(error.textBefore)
     return new InvalidUploadError({ fileName, line, field: WHOLE_FILE, reason: `the file ${error.message}` })
@@ -297,6 +338,20 @@ class CsvUpload<Row, Columns> implements UploadReader, CsvRecordHandler {
     this.#splitter.end()
   }
 
+  /** The header's columns, once it was read. */
+  get header(): CsvColumns<Columns> | undefined {
+    return this.#columns
+  }
+
+  get atRecordEnd(): boolean {
+    return this.#splitter.atRecordEnd
+  }
+
+  /** See CsvRecordSplitter.skipLines. */
+  skipLines(lines: number): void {
+    this.#splitter.skipLines(lines)
+  }
+
   lineAfter(text: string): number {
     return this.#splitter.lineAfter(text)
   }
@@ -367,6 +422,143 @@ class CsvUpload<Row, Columns> implements UploadReader, CsvRecordHandler {
       })
     }
     return { width: count, columns: this.#contract.columnsOf((column) => indexes.get(column) ?? -1) }
+  }
+}
+
+/** Longest start of a line kept as bytes until its end arrives; a longer one goes to the careful path. */
+const MAX_CARRIED_BYTES = 1 << 16
+const LF = 10
+
+/**
+ * A CSV transaction file read from its bytes: the header and every line that is not plain go, decoded,
+ * through the careful path (CsvUpload, whose line count is advanced past the plain lines); plain lines
+ * are read into PlainRows, which go to the target before anything the careful path reads after them.
+ */
+class PlainCsvUpload {
+  readonly #careful: CsvUpload<Transaction, ColumnIndexes>
+  readonly #target: PlainRowSink
+  readonly #decoder = new Utf8Decoder()
+  readonly #rows = new PlainRows()
+  #parser: PlainLineParser | undefined
+  /** The start of a line that the bytes so far cut off. */
+  #carry: Uint8Array | undefined
+  /** Plain lines read since the careful path last saw text. */
+  #plainLines = 0
+
+  constructor(
+    fileName: string,
+    contract: UploadContract<Transaction, ColumnIndexes>,
+    target: TransactionTarget,
+  ) {
+    const sink: RowSink<Transaction> = {
+      accept: (row) => target.add(row),
+      reject: (rejection) => target.reject(rejection),
+    }
+    this.#careful = new CsvUpload(fileName, contract, contract.checker(sink), sink)
+    this.#target = target
+  }
+
+  get sawRecord(): boolean {
+    return this.#careful.sawRecord
+  }
+
+  push(bytes: Uint8Array): void {
+    let pos = 0
+    const carry = this.#carry
+    if (carry !== undefined) {
+      const lineEnd = bytes.indexOf(LF)
+      if (lineEnd < 0) {
+        this.#carry = Buffer.concat([carry, bytes])
+        if (this.#carry.length > MAX_CARRIED_BYTES) {
+          const long = this.#carry
+          this.#carry = undefined
+          this.#toCareful(long, 0, long.length)
+        }
+        return
+      }
+      this.#carry = undefined
+      this.#lines(Buffer.concat([carry, bytes.subarray(0, lineEnd + 1)]), 0)
+      pos = lineEnd + 1
+    }
+    this.#lines(bytes, pos)
+  }
+
+  /** Ends the input; `atEnd`: its end ends the last record (see ParseTransactionsOptions.onPartEnd). */
+  finish(atEnd: boolean): void {
+    const carry = this.#carry
+    this.#carry = undefined
+    if (carry !== undefined) this.#toCareful(carry, 0, carry.length)
+    const tail = this.#decoder.end()
+    this.#sync()
+    this.#careful.push(tail)
+    if (atEnd) this.#careful.end()
+  }
+
+  lineAfter(text: string): number {
+    this.#sync()
+    return this.#careful.lineAfter(text)
+  }
+
+  partEnd(): PartEnd {
+    this.#sync()
+    return this.#careful.partEnd()
+  }
+
+  #lines(bytes: Uint8Array, from: number): void {
+    const rows = this.#rows
+    rows.source = bytes
+    const length = bytes.length
+    let pos = from
+    while (pos < length) {
+      const parser = this.#parser
+      if (parser === undefined || !this.#careful.atRecordEnd) {
+        // The header, or the rest of a record that runs over several lines.
+        const lineEnd = bytes.indexOf(LF, pos)
+        const next = lineEnd < 0 ? length : lineEnd + 1
+        this.#toCareful(bytes, pos, next)
+        pos = next
+        const header = this.#careful.header
+        if (parser === undefined && header !== undefined)
+          this.#parser = new PlainLineParser(header.columns, header.width)
+        continue
+      }
+      const next = parser.parse(bytes, pos, rows)
+      if (next >= 0) {
+        pos = next
+        this.#plainLines++
+        if (rows.full) this.#flush()
+        continue
+      }
+      const lineEnd = bytes.indexOf(LF, pos)
+      if (lineEnd < 0) {
+        // A copy: the input may reuse its buffer for the next piece (Buffer's slice would be a view).
+        this.#carry = new Uint8Array(bytes.subarray(pos))
+        break
+      }
+      this.#toCareful(bytes, pos, lineEnd + 1)
+      pos = lineEnd + 1
+    }
+    this.#flush()
+  }
+
+  /** Hands bytes `from` to `to - 1` to the careful path, after the rows read before them. */
+  #toCareful(bytes: Uint8Array, from: number, to: number): void {
+    this.#flush()
+    this.#sync()
+    this.#careful.push(this.#decoder.decode(bytes.subarray(from, to)))
+  }
+
+  #flush(): void {
+    if (this.#rows.count === 0) return
+    this.#target.addPlainRows(this.#rows)
+    this.#rows.count = 0
+  }
+
+  /** Advances the careful path's line count past the plain lines read since it last saw text. */
+  #sync(): void {
+    if (this.#plainLines === 0) return
+    this.#careful.skipLines(this.#plainLines)
+    this.#plainLines = 0
   }
 }
 

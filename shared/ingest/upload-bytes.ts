@@ -28,30 +28,44 @@ export class UploadBytesError extends Error {
 
 /** Decodes the (possibly gzipped) bytes as UTF-8 text pieces; a leading BOM is dropped. */
 export async function* uploadText(input: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  for await (const chunk of inflated(input)) {
+  const decoder = new Utf8Decoder()
+  for await (const chunk of uploadBytes(input)) {
     for (let offset = 0; offset < chunk.length; offset += DECODE_PIECE) {
-      const piece = chunk.subarray(offset, offset + DECODE_PIECE)
-      let text: string
-      try {
-        text = decoder.decode(piece, { stream: true })
-      } catch {
-        throw new UploadBytesError(NOT_UTF8, validPrefix(piece))
-      }
+      const text = decoder.decode(chunk.subarray(offset, offset + DECODE_PIECE))
       if (text.length > 0) yield text
     }
   }
-  let tail: string
-  try {
-    tail = decoder.decode()
-  } catch {
-    throw new UploadBytesError(NOT_UTF8, '')
-  }
+  const tail = decoder.end()
   if (tail.length > 0) yield tail
 }
 
-/** The input, inflated when it starts with the gzip magic bytes. */
-async function* inflated(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * A streaming UTF-8 decoder of an upload's bytes, given in pieces that may cut a character: a leading BOM
+ * is dropped, and bytes that are not UTF-8 throw an UploadBytesError with the text before them.
+ */
+export class Utf8Decoder {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true })
+
+  decode(piece: Uint8Array): string {
+    try {
+      return this.#decoder.decode(piece, { stream: true })
+    } catch {
+      throw new UploadBytesError(NOT_UTF8, validPrefix(piece))
+    }
+  }
+
+  /** The end of the input: throws when it ends inside a character. */
+  end(): string {
+    try {
+      return this.#decoder.decode()
+    } catch {
+      throw new UploadBytesError(NOT_UTF8, '')
+    }
+  }
+}
+
+/** The input, inflated when it starts with the gzip magic bytes (an UploadBytesError when it is not gzip). */
+export async function* uploadBytes(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const source = input[Symbol.asyncIterator]()
   try {
     const head: Uint8Array[] = []
@@ -59,8 +73,9 @@ async function* inflated(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
     while (headLength < 2) {
       const next = await source.next()
       if (next.done) break
-      head.push(next.value)
+      // A piece kept while the next is read is copied: the input may hand every piece in one buffer.
       headLength += next.value.length
+      head.push(headLength < 2 ? new Uint8Array(next.value) : next.value)
     }
     const start = Buffer.concat(head)
     const rest = async function* (): AsyncGenerator<Uint8Array> {

@@ -1,10 +1,11 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import {
   formatFromKey,
   type PartEnd,
-  parseTransactions,
   type RowRejection,
+  readTransactions,
 } from '../ingest/parse-transactions.ts'
 import { RowStore, type StorePart } from './row-store.ts'
 
@@ -106,17 +107,13 @@ export async function parseFile(
     let end: PartEnd | undefined
     const { onBytes } = options
     const scale = split.size / split.from
-    await parseInto(
-      first,
-      createReadStream(path, { end: split.from - 1, highWaterMark: READ_HIGH_WATER_MARK }),
-      {
-        ...options,
-        onBytes: onBytes === undefined ? undefined : (bytes) => onBytes(bytes * scale),
-        onPartEnd: (partEnd) => {
-          end = partEnd
-        },
+    await parseInto(first, fileChunks(path, 0, split.from), {
+      ...options,
+      onBytes: onBytes === undefined ? undefined : (bytes) => onBytes(bytes * scale),
+      onPartEnd: (partEnd) => {
+        end = partEnd
       },
-    )
+    })
     const rest = await settled
     if (end?.atRecordEnd && rest !== undefined) {
       first.store.merge(rest.part)
@@ -128,7 +125,10 @@ export async function parseFile(
     }
   }
   const whole: ParsedFile = { store: new RowStore(), rejections: [], threads: 1 }
-  await parseInto(whole, createReadStream(path, { highWaterMark: READ_HIGH_WATER_MARK }), options)
+  const input = isGzip(path)
+    ? createReadStream(path, { highWaterMark: READ_HIGH_WATER_MARK })
+    : fileChunks(path, 0, Number.POSITIVE_INFINITY)
+  await parseInto(whole, input, options)
   return whole
 }
 
@@ -138,7 +138,7 @@ export async function parsePart(task: PartTask): Promise<PartResult> {
   const { path, headerEnd, from } = task
   async function* bytes(): AsyncGenerator<Uint8Array> {
     yield readBytes(path, 0, headerEnd)
-    yield* createReadStream(path, { start: from, highWaterMark: READ_HIGH_WATER_MARK })
+    yield* fileChunks(path, from, Number.POSITIVE_INFINITY)
   }
   await parseInto(result, bytes(), { fileName: task.fileName, timeZone: task.timeZone })
   return { part: result.store.part(), rejections: result.rejections }
@@ -146,8 +146,8 @@ export async function parsePart(task: PartTask): Promise<PartResult> {
 
 /** The buffers of a part's columns, to transfer them to another thread. */
 export function partBuffers(result: PartResult): ArrayBuffer[] {
-  const { customer, date, amount, margin, hasId, idHash } = result.part
-  return [customer, date, amount, margin, hasId, idHash]
+  const { customerIds, customer, date, amount, margin, hasId, idHash } = result.part
+  return [customerIds, customer, date, amount, margin, hasId, idHash]
     .filter((column) => column !== undefined)
     .map((column) => column.buffer as ArrayBuffer)
 }
@@ -167,14 +167,16 @@ async function parseInto(
             yield chunk
           }
         })()
-  for await (const batch of parseTransactions(counted, {
-    fileName: options.fileName,
-    timeZone: options.timeZone,
-    onPartEnd: options.onPartEnd,
-  })) {
-    target.store.addAll(batch.rows)
-    for (const rejection of batch.rejections) target.rejections.push(rejection)
-  }
+  const { store, rejections } = target
+  await readTransactions(
+    counted,
+    { fileName: options.fileName, timeZone: options.timeZone, onPartEnd: options.onPartEnd },
+    {
+      add: (row) => store.add(row),
+      addPlainRows: (rows) => store.addPlainRows(rows),
+      reject: (rejection) => rejections.push(rejection),
+    },
+  )
 }
 
 /**
@@ -207,6 +209,33 @@ export function splitPoint(
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * Bytes `from` to `to - 1` of a file (or to its end) in pieces read into one buffer, used again for
+ * each piece: for readers that are done with a piece before they ask for the next, as readTransactions
+ * is with a file that is not gzipped. A few hundred megabytes of fresh buffers would cost page faults
+ * and garbage collection.
+ */
+async function* fileChunks(path: string, from: number, to: number): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = Buffer.allocUnsafe(READ_HIGH_WATER_MARK)
+    for (let position = from; position < to; ) {
+      const length = Math.min(buffer.length, to - position)
+      const { bytesRead } = await handle.read(buffer, 0, length, position)
+      if (bytesRead === 0) break
+      position += bytesRead
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+function isGzip(path: string): boolean {
+  const head = readBytes(path, 0, 2)
+  return head[0] === 0x1f && head[1] === 0x8b
 }
 
 function readBytes(path: string, from: number, to: number): Uint8Array {

@@ -1,4 +1,5 @@
 import type { Transaction } from '../domain/transaction.ts'
+import type { PlainRowSink, PlainRows } from '../ingest/plain-lines.ts'
 
 /** Rows of one customer as handed to the summariser; dates are shared strings, not copies. */
 export interface StoredRow {
@@ -32,10 +33,11 @@ export interface GroupedRows {
 export interface StorePart {
   readonly rows: number
   /**
-   * The part's customer ids in order of first appearance, joined by line breaks (which no id holds): one
-   * string crosses threads many times faster than an array of a million short ones.
+   * The part's customer ids in order of first appearance, as UTF-8 joined by line breaks (which no id
+   * holds): one buffer crosses threads many times faster than an array of a million short strings, and
+   * the store it is merged into makes strings only of ids new to it.
    */
-  readonly customerIds: string
+  readonly customerIds: Uint8Array
   readonly dates: readonly string[]
   readonly customer: Int32Array
   readonly date: Int32Array
@@ -61,12 +63,13 @@ const BATCH = 256
  * next grouping), and hands the memory of the ungrouped copy back at once, so the store holds two
  * copies of its rows only while it groups them.
  */
-export class RowStore {
+export class RowStore implements PlainRowSink {
   private readonly customerIds = new StringIndex()
   private readonly dateIds = new StringIndex()
   private readonly seenIds = new HashSet64()
-  /** Rows added since the last grouping, in order. */
+  /** Rows added since the last grouping, in order, and after them the parts merged since. */
   private readonly pending = new PendingRows()
+  private merged: MergedPart[] = []
   private groupedRows: GroupedRows | undefined
   private lastDate: string | undefined
   private lastDateId = 0
@@ -84,7 +87,9 @@ export class RowStore {
   }
 
   get rows(): number {
-    return (this.groupedRows?.amount.length ?? 0) + this.pending.count
+    let rows = (this.groupedRows?.amount.length ?? 0) + this.pending.count
+    for (const part of this.merged) rows += part.kept
+    return rows
   }
 
   get customers(): number {
@@ -92,6 +97,7 @@ export class RowStore {
   }
 
   add(row: Transaction): void {
+    this.settle()
     keyOf(row.customerId, SCRATCH_KEY, 0)
     this.addKeyed(row, SCRATCH_KEY, 0)
   }
@@ -112,10 +118,59 @@ export class RowStore {
   }
 
   /**
+   * Adds rows read from a file's bytes (plain-lines.ts) exactly as `addAll` adds the same rows as
+   * transactions: a customer id's string is made only when it is new to the store.
+   */
+  addPlainRows(rows: PlainRows): void {
+    this.settle()
+    const keys = this.batchKeys
+    const { source, idStart, idEnd, txStart, txEnd, date, amount, margin } = rows
+    const hash = SCRATCH_HASH
+    for (let from = 0; from < rows.count; from += BATCH) {
+      const count = Math.min(BATCH, rows.count - from)
+      for (let k = 0; k < count; k++) {
+        keyOfBytes(source, idStart[from + k] as number, idEnd[from + k] as number, keys, 3 * k)
+      }
+      this.touched += this.customerIds.touch(keys, count)
+      for (let k = 0; k < count; k++) {
+        const r = from + k
+        const tx = txStart[r] as number
+        if (tx >= 0) {
+          hash64Bytes(source, tx, txEnd[r] as number, hash)
+          if (!this.seenIds.insertHash(hash[0] as number, hash[1] as number)) {
+            this.duplicates++
+            continue
+          }
+        }
+        const pending = this.pending
+        if (pending.count === pending.capacity) pending.grow()
+        const i = pending.count++
+        if (this.idHashes !== undefined) {
+          if (tx >= 0) this.idHashes.setHash(i, hash[0] as number, hash[1] as number)
+          else this.idHashes.set(i, undefined)
+        }
+        pending.customer[i] = this.customerIds.internAt(
+          keys,
+          3 * k,
+          undefined,
+          source,
+          idStart[r] as number,
+          idEnd[r] as number,
+        )
+        pending.date[i] = this.dateId(date[r] as string)
+        pending.amount[i] = amount[r] as number
+        const m = margin[r] as number
+        if (!Number.isNaN(m)) pending.setMargin(i, m)
+      }
+    }
+  }
+
+  /**
    * `add` for each row. Faster for large batches: the customer ids' slots are looked up for a few hundred
    * rows at a time before the rows are added, so that the lookups' cache misses overlap.
    */
   addAll(rows: readonly Transaction[]): void {
+    this.settle()
     const keys = this.batchKeys
     for (let from = 0; from < rows.length; from += BATCH) {
       const count = Math.min(BATCH, rows.length - from)
@@ -127,60 +182,71 @@ export class RowStore {
 
   /**
    * The rows added so far as a part for `merge` into the store of the parts before; the store is not
-   * used after. Its columns' buffers may be transferred to another thread.
+   * used after. Its columns are views of the store's own buffers (not copies), which may be transferred
+   * to another thread.
    */
   part(): StorePart {
-    if (this.groupedRows !== undefined) throw new Error('part() of a grouped store')
+    if (this.groupedRows !== undefined || this.merged.length > 0) throw new Error('part() of a grouped store')
     const { pending } = this
     const rows = pending.count
-    const part: StorePart = {
+    const columns = pending.detach()
+    return {
       rows,
-      customerIds: this.customerIds.values.join('\n'),
+      // A buffer of its own (Buffer.from may hand out a slice of a shared pool), to be transferred.
+      customerIds: new TextEncoder().encode(this.customerIds.values.join('\n')),
       dates: this.dateIds.values,
-      customer: pending.customer.slice(0, rows),
-      date: pending.date.slice(0, rows),
-      amount: pending.amount.slice(0, rows),
-      margin: pending.margin?.slice(0, rows),
+      ...columns,
       hasId: this.idHashes?.hasId(rows),
       idHash: this.idHashes?.hashes(rows),
       duplicates: this.duplicates,
     }
-    pending.clear()
-    return part
   }
 
   /**
    * Adds the rows of a part of the file that follows the rows added so far, exactly as adding them row
    * by row would: customers and dates numbered in order of first appearance across both, and a row whose
-   * transaction id was seen in the rows before dropped (the part dropped its own repeats already).
+   * transaction id was seen in the rows before dropped (the part dropped its own repeats already). The
+   * store takes the part's columns over: their ids are renumbered in place, and the rows are only copied
+   * when they are grouped (or when rows are added after them).
    */
   merge(part: StorePart): void {
-    const customerIds = part.customerIds === '' ? [] : part.customerIds.split('\n')
-    const customerOf = new Int32Array(customerIds.length).fill(-1)
+    const { hasId, idHash, customer, date } = part
+    const ids = part.customerIds
+    // Local customer i is ids[idStart[i]..idStart[i + 1] - 1), line break excluded.
+    const idStart = [0]
+    let ascii = true
+    for (let at = 0; at < ids.length; at++) {
+      const byte = ids[at] as number
+      if (byte === LINE_BREAK) idStart.push(at + 1)
+      else if (byte > 127) ascii = false
+    }
+    if (ids.length > 0) idStart.push(ids.length + 1)
+    const customerOf = new Int32Array(idStart.length - 1).fill(-1)
+    // Without transaction ids no row of the part is dropped here, so each of its customers is met first
+    // at its first row, in the order of their local numbers: they are interned in that order at once,
+    // in batches whose lookups overlap.
+    if (hasId === undefined && ascii) this.customerIds.internAll(ids, idStart, customerOf)
     const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
-    const { hasId, idHash } = part
-    const pending = this.pending
+    let kept = 0
     for (let k = 0; k < part.rows; k++) {
       if (hasId?.[k] === 1 && idHash !== undefined) {
         if (!this.seenIds.insertHash(idHash[2 * k] as number, idHash[2 * k + 1] as number)) {
           this.duplicates++
+          customer[k] = DROPPED
           continue
         }
       }
-      const local = part.customer[k] as number
+      const local = customer[k] as number
       let c = customerOf[local] as number
       if (c < 0) {
-        c = this.customerIds.intern(customerIds[local] as string)
+        c = this.customerIds.internBytes(ids, idStart[local] as number, (idStart[local + 1] as number) - 1)
         customerOf[local] = c
       }
-      if (pending.count === pending.capacity) pending.grow()
-      const i = pending.count++
-      pending.customer[i] = c
-      pending.date[i] = dateOf[part.date[k] as number] as number
-      pending.amount[i] = part.amount[k] as number
-      const margin = part.margin?.[k]
-      if (margin !== undefined && !Number.isNaN(margin)) pending.setMargin(i, margin)
+      customer[k] = c
+      date[k] = dateOf[date[k] as number] as number
+      kept++
     }
+    this.merged.push({ count: part.rows, kept, customer, date, amount: part.amount, margin: part.margin })
     this.duplicates += part.duplicates
     this.lastDate = undefined
   }
@@ -190,10 +256,39 @@ export class RowStore {
    * memory of the rows as added is returned to the system, by `release` if given (see PendingRows.clear).
    */
   grouped(release?: (buffers: ArrayBuffer[]) => void): GroupedRows {
-    if (this.groupedRows !== undefined && this.pending.count === 0) return this.groupedRows
+    if (this.groupedRows !== undefined && this.pending.count === 0 && this.merged.length === 0)
+      return this.groupedRows
     this.groupedRows = this.regroup()
-    this.pending.clear(release)
+    const buffers = this.merged.flatMap((source) =>
+      [source.customer, source.date, source.amount, source.margin]
+        .map((column) => column?.buffer)
+        .filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer && buffer.resizable),
+    )
+    this.merged = []
+    this.pending.clear(release === undefined ? undefined : (own) => release([...own, ...buffers]))
+    if (release === undefined) for (const buffer of buffers) buffer.resize(0)
     return this.groupedRows
+  }
+
+  /** Copies merged parts into the pending rows, so that rows added next come after them. */
+  private settle(): void {
+    if (this.merged.length === 0) return
+    const pending = this.pending
+    for (const source of this.merged) {
+      const { customer, date, amount, margin } = source
+      for (let k = 0; k < source.count; k++) {
+        const c = customer[k] as number
+        if (c === DROPPED) continue
+        if (pending.count === pending.capacity) pending.grow()
+        const i = pending.count++
+        pending.customer[i] = c
+        pending.date[i] = date[k] as number
+        pending.amount[i] = amount[k] as number
+        const m = margin === undefined ? Number.NaN : (margin[k] as number)
+        if (!Number.isNaN(m)) pending.setMargin(i, m)
+      }
+    }
+    this.merged = []
   }
 
   /** Each customer's rows, customers in order of first appearance, rows in the order they were added. */
@@ -220,29 +315,33 @@ export class RowStore {
     return this.lastDateId
   }
 
-  /** Counting sort of the grouped rows (kept first for each customer) and the pending rows. */
+  /**
+   * Counting sort of the grouped rows (kept first for each customer), the pending rows and the merged
+   * parts, in that order.
+   */
   private regroup(): GroupedRows {
     const previous = this.groupedRows
-    const pending = this.pending
-    const n = pending.count
+    const sources = [this.pending.rowSource(), ...this.merged]
     const customers = this.customerIds.size
-    const total = (previous?.amount.length ?? 0) + n
     const start = sharedInt32(customers + 1)
     if (previous !== undefined) {
       for (let c = 0; c < previous.customers; c++) {
         start[c + 1] = (previous.start[c + 1] as number) - (previous.start[c] as number)
       }
     }
-    const pendingCustomer = pending.customer
-    for (let i = 0; i < n; i++) {
-      const slot = (pendingCustomer[i] as number) + 1
-      start[slot] = (start[slot] as number) + 1
+    for (const source of sources) {
+      const { customer, count } = source
+      for (let i = 0; i < count; i++) {
+        const c = customer[i] as number
+        if (c !== DROPPED) start[c + 1] = (start[c + 1] as number) + 1
+      }
     }
     for (let c = 0; c < customers; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number)
+    const total = start[customers] as number
     const next = start.slice(0, customers)
     const date = sharedInt32(total)
     const amount = new Float64Array(new SharedArrayBuffer(8 * total))
-    const hasMargin = previous?.margin !== undefined || pending.margin !== undefined
+    const hasMargin = previous?.margin !== undefined || sources.some((source) => source.margin !== undefined)
     const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
     if (previous !== undefined) {
       for (let c = 0; c < previous.customers; c++) {
@@ -258,17 +357,21 @@ export class RowStore {
         next[c] = at + to - from
       }
     }
-    const pendingDate = pending.date
-    const pendingAmount = pending.amount
-    const pendingMargin = pending.margin
-    for (let i = 0; i < n; i++) {
-      const c = pendingCustomer[i] as number
-      const at = next[c] as number
-      next[c] = at + 1
-      date[at] = pendingDate[i] as number
-      amount[at] = pendingAmount[i] as number
-      if (margin !== undefined)
-        margin[at] = pendingMargin === undefined ? Number.NaN : (pendingMargin[i] as number)
+    for (const source of sources) {
+      const { customer, count } = source
+      const sourceDate = source.date
+      const sourceAmount = source.amount
+      const sourceMargin = source.margin
+      for (let i = 0; i < count; i++) {
+        const c = customer[i] as number
+        if (c === DROPPED) continue
+        const at = next[c] as number
+        next[c] = at + 1
+        date[at] = sourceDate[i] as number
+        amount[at] = sourceAmount[i] as number
+        if (margin !== undefined)
+          margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
+      }
     }
     return {
       customers,
@@ -281,6 +384,23 @@ export class RowStore {
     }
   }
 }
+
+/** Rows in columns, `count` of them: the pending rows or a merged part (DROPPED customers skipped). */
+interface RowSource {
+  readonly count: number
+  readonly customer: Int32Array
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  readonly margin: Float64Array | undefined
+}
+
+/** A merged part's rows, renumbered in place: `kept` of its `count` rows are not DROPPED. */
+interface MergedPart extends RowSource {
+  readonly kept: number
+}
+
+/** The customer of a merged row dropped as a repeat of an earlier transaction id. */
+const DROPPED = -1
 
 /**
  * Rows added since the last grouping, in columns on resizable ArrayBuffers: they grow in place (no copy,
@@ -324,6 +444,33 @@ class PendingRows {
     ;(this.margin as Float64Array)[i] = margin
   }
 
+  /** The rows as a RowSource (views of the columns, valid until they change). */
+  rowSource(): RowSource {
+    return {
+      count: this.count,
+      customer: this.customer,
+      date: this.date,
+      amount: this.amount,
+      margin: this.margin,
+    }
+  }
+
+  /**
+   * Hands the columns over as views of exactly `count` rows on their own buffers, and starts afresh on
+   * new buffers.
+   */
+  detach(): Pick<StorePart, 'customer' | 'date' | 'amount' | 'margin'> {
+    const rows = this.count
+    const columns = {
+      customer: new Int32Array(this.customerBuffer, 0, rows),
+      date: new Int32Array(this.dateBuffer, 0, rows),
+      amount: new Float64Array(this.amountBuffer, 0, rows),
+      margin: this.marginBuffer === undefined ? undefined : new Float64Array(this.marginBuffer, 0, rows),
+    }
+    this.renew()
+    return columns
+  }
+
   /**
    * Empties the columns and returns their memory to the system: here, or, given `release`, wherever it
    * takes the buffers to (returning a few hundred megabytes takes the kernel a noticeable while).
@@ -331,14 +478,16 @@ class PendingRows {
   clear(release?: (buffers: ArrayBuffer[]) => void): void {
     const buffers = [this.customerBuffer, this.dateBuffer, this.amountBuffer]
     if (this.marginBuffer !== undefined) buffers.push(this.marginBuffer)
-    if (release === undefined) {
-      for (const buffer of buffers) buffer.resize(0)
-    } else {
-      release(buffers)
-      this.customerBuffer = resizable(4, this.maxRows)
-      this.dateBuffer = resizable(4, this.maxRows)
-      this.amountBuffer = resizable(8, this.maxRows)
-    }
+    if (release === undefined) for (const buffer of buffers) buffer.resize(0)
+    else release(buffers)
+    this.renew()
+  }
+
+  /** Starts afresh, empty, on new buffers (address space only, until rows are added). */
+  private renew(): void {
+    this.customerBuffer = resizable(4, this.maxRows)
+    this.dateBuffer = resizable(4, this.maxRows)
+    this.amountBuffer = resizable(8, this.maxRows)
     this.marginBuffer = undefined
     this.count = 0
     this.capacity = 0
@@ -393,6 +542,8 @@ function sharedInt32(size: number): Int32Array {
  */
 class StringIndex {
   readonly values: string[] = []
+  /** Sum of the slots `internAll` loaded ahead, kept so that the loads are not optimised away. */
+  touched = 0
   /** 4 words a slot: number + 1, then the three key words. */
   private table = new Int32Array(4 << 10)
   private mask = (1 << 10) - 1
@@ -404,6 +555,42 @@ class StringIndex {
   intern(value: string): number {
     keyOf(value, SCRATCH_KEY, 0)
     return this.internKey(value, SCRATCH_KEY, 0)
+  }
+
+  /**
+   * Interns the ASCII ids `source[starts[i]..starts[i + 1] - 1)` (each followed by one separator byte)
+   * in order, into `out[i]`, in batches whose first slots are loaded ahead.
+   */
+  internAll(source: Uint8Array, starts: readonly number[], out: Int32Array): void {
+    const keys = BATCH_KEYS
+    for (let from = 0; from < out.length; from += BATCH) {
+      const count = Math.min(BATCH, out.length - from)
+      for (let k = 0; k < count; k++) {
+        const i = from + k
+        keyOfBytes(source, starts[i] as number, (starts[i + 1] as number) - 1, keys, 3 * k)
+      }
+      this.touched += this.touch(keys, count)
+      for (let k = 0; k < count; k++) {
+        const i = from + k
+        out[i] = this.internAt(
+          keys,
+          3 * k,
+          undefined,
+          source,
+          starts[i] as number,
+          (starts[i + 1] as number) - 1,
+        )
+      }
+    }
+  }
+
+  /** Interns the string of the UTF-8 bytes `source[from..to)`, made only when it is new. */
+  internBytes(source: Uint8Array, from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      if ((source[i] as number) > 127) return this.intern(UTF8.decode(source.subarray(from, to)))
+    }
+    keyOfBytes(source, from, to, SCRATCH_KEY, 0)
+    return this.internAt(SCRATCH_KEY, 0, undefined, source, from, to)
   }
 
   /** Loads the first slot of each key (3 words at `keys[3 k]`), so that `internKey` then hits the cache. */
@@ -420,6 +607,21 @@ class StringIndex {
 
   /** Interns `value` whose key words `keyOf` wrote at `keys[at]`. */
   internKey(value: string, keys: Int32Array, at: number): number {
+    return this.internAt(keys, at, value, NO_BYTES, 0, 0)
+  }
+
+  /**
+   * Interns the key whose words are at `keys[at]`: `value`, or, when that is undefined, the ASCII bytes
+   * `source[from..to)` (whose words `keyOfBytes` wrote), made a string only when it is new.
+   */
+  internAt(
+    keys: Int32Array,
+    at: number,
+    value: string | undefined,
+    source: Uint8Array,
+    from: number,
+    to: number,
+  ): number {
     const k0 = keys[at] as number
     const k1 = keys[at + 1] as number
     const k2 = keys[at + 2] as number
@@ -433,14 +635,17 @@ class StringIndex {
         table[i + 1] === k0 &&
         table[i + 2] === k1 &&
         table[i + 3] === k2 &&
-        ((k0 & 0xff) !== LONG_KEY || this.values[entry - 1] === value)
+        ((k0 & 0xff) !== LONG_KEY ||
+          (value === undefined
+            ? sameText(this.values[entry - 1] as string, source, from, to)
+            : this.values[entry - 1] === value))
       ) {
         return entry - 1
       }
       slot = (slot + 1) & mask
     }
     const id = this.values.length
-    this.values.push(value)
+    this.values.push(value ?? asciiText(source, from, to))
     const i = slot << 2
     table[i] = id + 1
     table[i + 1] = k0
@@ -457,14 +662,65 @@ class StringIndex {
     const { table, mask } = this
     for (let i = 0; i < old.length; i += 4) {
       if (old[i] === 0) continue
-      let slot = mix(old[i + 1] as number, old[i + 2] as number, old[i + 3] as number) & mask
+      const k0 = old[i + 1] as number
+      const k1 = old[i + 2] as number
+      const k2 = old[i + 3] as number
+      let slot = mix(k0, k1, k2) & mask
       while (table[slot << 2] !== 0) slot = (slot + 1) & mask
-      table.set(old.subarray(i, i + 4), slot << 2)
+      const at = slot << 2
+      table[at] = old[i] as number
+      table[at + 1] = k0
+      table[at + 2] = k1
+      table[at + 3] = k2
     }
   }
 }
 
 const SCRATCH_KEY = new Int32Array(3)
+const SCRATCH_HASH = new Int32Array(2)
+const BATCH_KEYS = new Int32Array(3 * BATCH)
+const NO_BYTES = new Uint8Array(0)
+const ASCII = new TextDecoder('latin1')
+const UTF8 = new TextDecoder()
+const LINE_BREAK = 10
+
+/** `keyOf` of the string of the ASCII bytes `source[from..to)`. */
+function keyOfBytes(source: Uint8Array, from: number, to: number, keys: Int32Array, at: number): void {
+  const length = to - from
+  if (length <= 11) {
+    let k0 = length
+    let k1 = 0
+    let k2 = 0
+    for (let p = 1; p <= length; p++) {
+      const c = source[from + p - 1] as number
+      if (p < 4) k0 |= c << (p * 8)
+      else if (p < 8) k1 |= c << ((p - 4) * 8)
+      else k2 |= c << ((p - 8) * 8)
+    }
+    keys[at] = k0
+    keys[at + 1] = k1
+    keys[at + 2] = k2
+    return
+  }
+  let h = 0x811c9dc5
+  for (let i = from; i < to; i++) h = Math.imul(h ^ (source[i] as number), 0x01000193)
+  keys[at] = LONG_KEY | (length << 8)
+  keys[at + 1] = h | 0
+  keys[at + 2] = 0
+}
+
+function sameText(text: string, source: Uint8Array, from: number, to: number): boolean {
+  if (text.length !== to - from) return false
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== source[from + i]) return false
+  return true
+}
+
+function asciiText(source: Uint8Array, from: number, to: number): string {
+  if (to - from > 16) return ASCII.decode(source.subarray(from, to))
+  let text = ''
+  for (let i = from; i < to; i++) text += String.fromCharCode(source[i] as number)
+  return text
+}
 
 /**
  * Writes the 3 key words of `value` at `keys[at]`: the length and Latin-1 code units packed into bytes,
@@ -566,7 +822,23 @@ class IdHashes {
   private words = new Int32Array(0)
 
   set(i: number, transactionId: string | undefined): void {
-    if (transactionId === undefined && this.flags.length === 0) return
+    if (transactionId === undefined) {
+      if (this.flags.length > 0) this.reserve(i)
+      return
+    }
+    const [h, l] = hash64(transactionId)
+    this.setHash(i, h, l)
+  }
+
+  /** `set` of a row whose transaction id has the hash64 (h, l). */
+  setHash(i: number, h: number, l: number): void {
+    this.reserve(i)
+    this.flags[i] = 1
+    this.words[2 * i] = h
+    this.words[2 * i + 1] = l
+  }
+
+  private reserve(i: number): void {
     if (i >= this.flags.length) {
       const size = Math.max(MIN_ROWS, 2 * i)
       const flags = new Uint8Array(size)
@@ -576,11 +848,6 @@ class IdHashes {
       this.flags = flags
       this.words = words
     }
-    if (transactionId === undefined) return
-    const [h, l] = hash64(transactionId)
-    this.flags[i] = 1
-    this.words[2 * i] = h
-    this.words[2 * i + 1] = l
   }
 
   hasId(rows: number): Uint8Array | undefined {
@@ -596,6 +863,20 @@ class IdHashes {
     words.set(this.words.subarray(0, Math.min(2 * rows, this.words.length)))
     return words
   }
+}
+
+/** `hash64` of the string of the ASCII bytes `source[from..to)`, into `out[0]`, `out[1]`. */
+function hash64Bytes(source: Uint8Array, from: number, to: number, out: Int32Array): void {
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193 ^ (to - from)
+  for (let i = from; i < to; i++) {
+    const c = source[i] as number
+    h1 = Math.imul(h1 ^ c, 0x01000193)
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
+    h2 ^= h2 >>> 15
+  }
+  out[0] = h1 | 0
+  out[1] = h2 | 0
 }
 
 /** Two independent 32-bit FNV-1a style hashes of the string's UTF-16 code units. */

@@ -488,22 +488,30 @@ export class ColumnSummariser {
     )
   }
 
-  /** Stable sort of `order[0..n)` by compareRows: insertion sort for the usual few rows. */
+  /**
+   * Stable sort of `order[0..n)` (the identity on entry) by compareRows. Rows come mostly in date
+   * order, out of order only among rows of one day, so insertion sort, linear in the rows plus the
+   * moves, serves; past a budget of moves (rows in no useful order) the rows are sorted by Array sort.
+   * Both are stable, so the result is the same.
+   */
   private sort(n: number): void {
     const order = this.order
-    if (n > 32) {
-      const sorted = Array.from(order.subarray(0, n)).sort((i, j) => this.compare(i, j))
-      order.set(sorted)
-      return
-    }
+    let budget = 8 * n + 32
     for (let i = 1; i < n; i++) {
       const item = order[i] as number
       let j = i - 1
       while (j >= 0 && this.compare(order[j] as number, item) > 0) {
         order[j + 1] = order[j] as number
         j--
+        budget--
       }
       order[j + 1] = item
+      if (budget < 0) {
+        for (let k = 0; k < n; k++) order[k] = k
+        const sorted = Array.from(order.subarray(0, n)).sort((a, b) => this.compare(a, b))
+        order.set(sorted)
+        return
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import {
   partWorker,
   splitPoint,
 } from '../../../shared/pipeline/parallel-parse.ts'
+import { storeContents } from './store-contents.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'parallel-parse-'))
 
@@ -17,16 +18,13 @@ function write(name: string, lines: readonly string[]): string {
   return path
 }
 
-/** Everything a parse leaves: grouped rows with their ids and dates, repeats dropped, rejections. */
-function contents(parsed: ParsedFile) {
-  const { store, rejections } = parsed
-  return {
-    rows: store.rows,
-    customers: store.customers,
-    duplicates: store.duplicates,
-    byCustomer: [...store.byCustomer()],
-    rejections,
-  }
+const contents = (parsed: ParsedFile) => storeContents(parsed.store, parsed.rejections)
+
+/** A file of `rows` transaction lines read on one thread and on two. */
+async function readBoth(name: string, rows: number) {
+  const path = write(name, transactionLines(rows))
+  const options = { fileName: name, timeZone: 'UTC', minSplitBytes: 0 }
+  return { path, one: await parseFile(path, options), two: await parseFile(path, options, partWorker) }
 }
 
 /** Rows of many customers, in date order, with the kinds of rows the split has to carry over. */
@@ -51,10 +49,7 @@ function transactionLines(rows: number): string[] {
 // Each case reads its file on one and on two threads (starting a worker thread): seconds on a busy machine.
 describe('reading a file on two threads', { timeout: 60_000 }, () => {
   it('gives the same rows, customer order, dropped repeats and rejections (with their lines) as one thread', async () => {
-    const path = write('rows.csv', transactionLines(20_000))
-    const options = { fileName: 'rows.csv', timeZone: 'UTC', minSplitBytes: 0 }
-    const one = await parseFile(path, options)
-    const two = await parseFile(path, options, partWorker)
+    const { path, one, two } = await readBoth('rows.csv', 20_000)
     expect(one.threads).toBe(1)
     expect(two.threads).toBe(2)
     expect(one.rejections.length).toBeGreaterThan(100)

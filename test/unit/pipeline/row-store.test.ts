@@ -121,6 +121,48 @@ describe('the store in columns', () => {
     )
   })
 
+  it('gives the same rows after merging a part as adding its rows one by one, with rows added after it', () => {
+    const segments = fc.tuple(
+      fc.array(row, { maxLength: 150 }),
+      fc.array(row, { maxLength: 150 }),
+      fc.array(row, { maxLength: 50 }),
+    )
+    fc.assert(
+      fc.property(segments, fc.boolean(), ([first, second, later], groupFirst) => {
+        const store = new RowStore()
+        store.addAll(first)
+        if (groupFirst) store.grouped()
+        const other = new RowStore({ keepIdHashes: true })
+        other.addAll(second)
+        store.merge(other.part())
+        const both = naive([...first, ...second])
+        expect(store.rows).toBe(both.groups.reduce((n, [, rows]) => n + rows.length, 0))
+        expect([...store.byCustomer()]).toEqual(both.groups)
+        expect(store.duplicates).toBe(both.duplicates)
+        const third = new RowStore({ keepIdHashes: true })
+        third.addAll(later.slice(0, 20))
+        store.merge(third.part())
+        store.addAll(later.slice(20))
+        const all = naive([...first, ...second, ...later])
+        expect([...store.byCustomer()]).toEqual(all.groups)
+        expect(store.duplicates).toBe(all.duplicates)
+      }),
+    )
+  })
+
+  it('groups many customers (several blocks of the first pass) in the order their rows came', () => {
+    const rows: Transaction[] = []
+    for (let i = 0; i < 120_000; i++) {
+      rows.push({ customerId: `c${(i * 7919) % 25_013}`, date: `2026-01-${10 + (i % 19)}`, amount: i })
+    }
+    const store = new RowStore()
+    store.addAll(rows.slice(0, 60_000))
+    const part = new RowStore({ keepIdHashes: true })
+    part.addAll(rows.slice(60_000))
+    store.merge(part.part())
+    expect([...store.byCustomer()]).toEqual(naive(rows).groups)
+  })
+
   it('keeps the columns consistent beyond the first allocations, with margins on some rows only', () => {
     const store = new RowStore()
     const rows: Transaction[] = []

@@ -103,6 +103,19 @@ describe('the columnar summariser', () => {
     )
   })
 
+  it('agrees on long histories in date order with the rows of each day in any order', () => {
+    fc.assert(
+      fc.property(fc.array(row(60), { minLength: 33, maxLength: 300 }), options, (rows, opts) => {
+        const byDate = [...rows].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+        const wide = { ...opts, asOf: '2026-06-30' }
+        expect(exactly(columnSummary('c1', byDate, wide))).toEqual(
+          exactly(summariseCustomer('c1', byDate, wide)),
+        )
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   it('finds no summary without an occasion by the as-of date, and reuses its scratch space', () => {
     const opts: SummaryOptions = { asOf: '2025-01-10', unit: 'days', marginRate: 1 }
     expect(columnSummary('c1', [{ date: dateAt(20), amount: 5 }], opts)).toBeUndefined()
