@@ -118,10 +118,9 @@ function group(
   let repeat = 0
   for (let i = 0; i < n; i++) if ((x[i] as number) !== 0) repeat++
   // 4 words a slot: pattern + 1 (0 when empty), then the x, T and t_x numbers; at most 3/4 full. Sized
-  // for as many patterns as repeat customers up to a million (which saves growing it on the way), and
-  // grown beyond: many millions of customers share far fewer patterns.
+  // for as many patterns as repeat customers, which saves growing it on the way.
   let slotMask = (1 << 10) - 1
-  while (3 * slotMask < 4 * Math.min(repeat, 1 << 20)) slotMask = (slotMask << 1) | 1
+  while (3 * slotMask < 4 * repeat && slotMask < 1 << 24) slotMask = (slotMask << 1) | 1
   let slots = new Int32Array(4 * (slotMask + 1))
   let repeatPatterns = 0
   // Pattern + 1 of the x = 0 customers of each T number.
