@@ -125,8 +125,11 @@ function group(
   let repeatPatterns = 0
   // Pattern + 1 of the x = 0 customers of each T number.
   let zeroPattern = new Int32Array(1024)
-  // The patterns' columns, grown as patterns come (a data set has far fewer than customers).
-  let patterns = newPatternColumns(Math.min(n, 1 << 16), withFirst)
+  const patternX = new Int32Array(n)
+  const patternT = new Int32Array(n)
+  const patternTx = new Int32Array(n)
+  const weight = new Float64Array(n)
+  const first = new Int32Array(withFirst ? n : 0)
   let size = 0
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number
@@ -140,16 +143,15 @@ function group(
       }
       const known = zeroPattern[k1] as number
       if (known > 0) {
-        patterns.weight[known - 1] = (patterns.weight[known - 1] as number) + 1
+        weight[known - 1] = (weight[known - 1] as number) + 1
         continue
       }
       zeroPattern[k1] = size + 1
-      if (size === patterns.weight.length) patterns = grown(patterns, n, withFirst)
-      patterns.x[size] = k0
-      patterns.T[size] = k1
-      patterns.tx[size] = txIndex.of(0)
-      patterns.weight[size] = 1
-      if (withFirst) patterns.first[size] = i
+      patternX[size] = k0
+      patternT[size] = k1
+      patternTx[size] = txIndex.of(0)
+      weight[size] = 1
+      if (withFirst) first[size] = i
       size++
       continue
     }
@@ -163,18 +165,17 @@ function group(
         slots[at + 1] = k0
         slots[at + 2] = k1
         slots[at + 3] = k2
-        if (size === patterns.weight.length) patterns = grown(patterns, n, withFirst)
-        patterns.x[size] = k0
-        patterns.T[size] = k1
-        patterns.tx[size] = k2
-        patterns.weight[size] = 1
-        if (withFirst) patterns.first[size] = i
+        patternX[size] = k0
+        patternT[size] = k1
+        patternTx[size] = k2
+        weight[size] = 1
+        if (withFirst) first[size] = i
         size++
         repeatPatterns++
         break
       }
       if (slots[at + 1] === k0 && slots[at + 2] === k1 && slots[at + 3] === k2) {
-        patterns.weight[entry - 1] = (patterns.weight[entry - 1] as number) + 1
+        weight[entry - 1] = (weight[entry - 1] as number) + 1
         break
       }
       slot = (slot + 1) & slotMask
@@ -198,41 +199,12 @@ function group(
     Ts: tIndex.values,
     txs: txIndex.values,
     // Views, not copies: the fit's memory is mostly allocated here, and a copy would be more of it.
-    x: patterns.x.subarray(0, size),
-    T: patterns.T.subarray(0, size),
-    tx: patterns.tx.subarray(0, size),
-    weight: patterns.weight.subarray(0, size),
-    ...(withFirst ? { first: patterns.first.subarray(0, size) } : {}),
+    x: patternX.subarray(0, size),
+    T: patternT.subarray(0, size),
+    tx: patternTx.subarray(0, size),
+    weight: weight.subarray(0, size),
+    ...(withFirst ? { first: first.subarray(0, size) } : {}),
   }
-}
-
-type PatternColumns = {
-  readonly x: Int32Array
-  readonly T: Int32Array
-  readonly tx: Int32Array
-  readonly weight: Float64Array
-  readonly first: Int32Array
-}
-
-function newPatternColumns(capacity: number, withFirst: boolean): PatternColumns {
-  return {
-    x: new Int32Array(capacity),
-    T: new Int32Array(capacity),
-    tx: new Int32Array(capacity),
-    weight: new Float64Array(capacity),
-    first: new Int32Array(withFirst ? capacity : 0),
-  }
-}
-
-/** The columns copied into twice the room, at most `limit`. */
-function grown(columns: PatternColumns, limit: number, withFirst: boolean): PatternColumns {
-  const bigger = newPatternColumns(Math.min(limit, 2 * columns.weight.length), withFirst)
-  bigger.x.set(columns.x)
-  bigger.T.set(columns.T)
-  bigger.tx.set(columns.tx)
-  bigger.weight.set(columns.weight)
-  bigger.first.set(columns.first)
-  return bigger
 }
 
 /** A list of patterns as a PatternTable (t_x numbered only where x > 0). */
