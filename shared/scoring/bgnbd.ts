@@ -488,30 +488,13 @@ function prepareTable(table: PatternTable, k: number): Prepared {
     const tx = x > 0 ? (table.txs[table.tx[i] as number] as number) : 0
     if (x > 0 && !(tx >= 0 && tx <= T)) throw new RangeError(`t_x must lie in [0, T], got ${tx} with T ${T}`)
     if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`weight must be >= 0, got ${weight}`)
-    let kx = xNumber[xk] as number
-    if (kx < 0) {
-      kx = xs.length
-      xNumber[xk] = kx
-      xs.push(x)
-      weightPerX.push(0)
-    }
-    let kt = tNumber[tk] as number
-    if (kt < 0) {
-      kt = Ts.length
-      tNumber[tk] = kt
-      Ts.push(T)
-      zeroWeightPerT.push(0)
-    }
-    weightPerX[kx] = (weightPerX[kx] as number) + weight
-    zeroWeightPerT[kt] = (zeroWeightPerT[kt] as number) + (x === 0 ? weight : 0)
+    const kx = numbered(xNumber, xk, xs, x)
+    const kt = numbered(tNumber, tk, Ts, T)
+    // A value's weight starts at 0 when it is numbered (the number is the next place).
+    weightPerX[kx] = (weightPerX[kx] ?? 0) + weight
+    zeroWeightPerT[kt] = (zeroWeightPerT[kt] ?? 0) + (x === 0 ? weight : 0)
     if (x > 0) {
-      const sk = table.tx[i] as number
-      let ks = txNumber[sk] as number
-      if (ks < 0) {
-        ks = txs.length
-        txNumber[sk] = ks
-        txs.push(tx)
-      }
+      const ks = numbered(txNumber, table.tx[i] as number, txs, tx)
       pX[repeat] = kx
       pT[repeat] = kt
       pTx[repeat] = ks
@@ -534,6 +517,17 @@ function prepareTable(table: PatternTable, k: number): Prepared {
     patternTx: pTx.subarray(0, repeat),
     patternWeight: pW.subarray(0, repeat),
   }
+}
+
+/** The number of the table's value k, given the next one (and `value` listed) when it has none yet. */
+function numbered(numbers: Int32Array, k: number, values: number[], value: number): number {
+  let number = numbers[k] as number
+  if (number < 0) {
+    number = values.length
+    numbers[k] = number
+    values.push(value)
+  }
+  return number
 }
 
 /**

@@ -14,7 +14,7 @@
  * 4. Relative change above +`changeThreshold`: 'increasing'; below -`changeThreshold`:
  *    'decreasing'; otherwise (boundaries included) 'stable'.
  */
-import { assertFiniteSeries } from './stats.ts'
+import { assertFiniteSeries, countPositive } from './stats.ts'
 
 export type ConsumptionPattern = 'increasing' | 'stable' | 'decreasing' | 'irregular' | 'insufficient history'
 
@@ -61,8 +61,7 @@ export function consumptionPattern(
   let first = 0
   while (first < series.length && !((series[first] as number) > 0)) first++
   const n = first < series.length ? series.length - first : 0
-  let activePeriods = 0
-  for (let k = first; k < series.length; k++) if ((series[k] as number) > 0) activePeriods++
+  const activePeriods = countPositive(series, first)
   const base = { periods: n, activePeriods }
   if (n < config.minPeriods || activePeriods < config.minActivePeriods || n < 2) {
     return { pattern: 'insufficient history', ...base, relativeChange: null, residualCv: null }

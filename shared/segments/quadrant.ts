@@ -23,7 +23,13 @@
  * - EIV carries a cost-benefit check: clearing out is recommended only when the expected margin
  *   does not cover the cost to serve (expected margin < cost to serve).
  */
-import { assertFiniteSeries, assertShare, coefficientOfVariation, quantileFinite } from './stats.ts'
+import {
+  assertFiniteSeries,
+  assertShare,
+  coefficientOfVariation,
+  countPositive,
+  quantileFinite,
+} from './stats.ts'
 
 export type Quadrant = 'EI' | 'EII' | 'EIII' | 'EIV'
 
@@ -118,8 +124,7 @@ export function quadrantOf(
   assertShare(config.minActiveShare, 'minActiveShare')
   if (!(config.maxCv >= 0)) throw new RangeError('maxCv must not be negative')
 
-  let activePeriods = 0
-  for (let k = 0; k < series.length; k++) if ((series[k] as number) > 0) activePeriods++
+  const activePeriods = countPositive(series)
   const activeShare = activePeriods / series.length
   const cv = coefficientOfVariation(series)
   const stable = activeShare >= config.minActiveShare && cv !== null && cv <= config.maxCv

@@ -8,9 +8,7 @@ export function sortedFinite(values: ArrayLike<number>, what: string): Float64Ar
   if (values.length === 0) throw new RangeError(`${what} must not be empty`)
   // A typed array is copied as a block; a value at a time from an iterator costs more than the sort.
   const sorted = values instanceof Float64Array ? values.slice() : Float64Array.from(values)
-  for (let i = 0; i < sorted.length; i++) {
-    if (!Number.isFinite(sorted[i] as number)) throw new RangeError(`${what} must be finite numbers`)
-  }
+  assertFiniteValues(sorted, what)
   // Sorted numerically, and -0 before +0, so equal inputs give an identical copy.
   return sortNumbers(sorted)
 }
@@ -73,11 +71,9 @@ function radixSort(values: Float64Array): Float64Array {
     if (Number.isNaN(values[i >>> 1] as number)) {
       low = 0xffffffff
       high = 0xffffffff
-    } else if (high & 0x80000000) {
-      low = ~low >>> 0
-      high = ~high >>> 0
     } else {
-      high = (high | 0x80000000) >>> 0
+      low = high & 0x80000000 ? ~low >>> 0 : low
+      high = keyHigh(high)
     }
     keys[i] = low
     keys[i + 1] = high
@@ -177,18 +173,13 @@ export function orderStatistics(
     }
   }
   const column = values instanceof Float64Array ? values : Float64Array.from(values)
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(column[i] as number)) throw new RangeError(`${what} must be finite numbers`)
-  }
+  assertFiniteValues(column, what)
   if (n < RADIX_MIN) {
     const sorted = sortNumbers(column.slice())
     return positions.map((position) => sorted[position] as number)
   }
   const words = new Uint32Array(column.buffer, column.byteOffset, 2 * n)
-  const group = (i: number) => {
-    const high = words[2 * i + 1] as number
-    return (high & 0x80000000 ? ~high >>> 16 : (high >>> 16) | 0x8000) & 0xffff
-  }
+  const group = (i: number) => keyHigh(words[2 * i + 1] as number) >>> 16
   const starts = new Uint32Array(GROUPS + 1)
   for (let i = 0; i < n; i++) increment(starts, group(i) + 1)
   for (let g = 0; g < GROUPS; g++) starts[g + 1] = (starts[g + 1] as number) + (starts[g] as number)
@@ -242,13 +233,32 @@ export function coefficientOfVariation(values: ArrayLike<number>): number | null
 
 export function assertFiniteSeries(series: readonly number[], what: string): void {
   if (series.length === 0) throw new RangeError(`${what} must have at least one period`)
-  for (const value of series) {
-    if (!Number.isFinite(value)) throw new RangeError(`${what} must be finite numbers`)
-  }
+  assertFiniteValues(series, what)
 }
 
 export function assertShare(value: number, what: string): void {
   if (!(value >= 0 && value <= 1)) throw new RangeError(`${what} must be in [0, 1]`)
+}
+
+/** How many of the values from `from` on are above 0 (the active periods of a spend series). */
+export function countPositive(values: readonly number[], from = 0): number {
+  let count = 0
+  for (let k = from; k < values.length; k++) if ((values[k] as number) > 0) count++
+  return count
+}
+
+/**
+ * The high word of a finite value's sort key, from the high word of its bits: the sign bit set for a
+ * positive value, every bit flipped for a negative one, so that the keys order as the values do.
+ */
+function keyHigh(high: number): number {
+  return (high & 0x80000000 ? ~high : high | 0x80000000) >>> 0
+}
+
+function assertFiniteValues(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i] as number)) throw new RangeError(`${what} must be finite numbers`)
+  }
 }
 
 /** Adds 1 to a count; returns the count before. */
