@@ -7,7 +7,7 @@
  * Exits 0 when it scored something (rejected rows go to <out>.rejected.csv), 2 on bad arguments or
  * configuration, 1 when no row was valid or the input could not be read.
  */
-import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -15,6 +15,7 @@ import { isTimeZone } from '../shared/config.ts'
 import { csvLine } from '../shared/csv.ts'
 import { InvalidUploadError, type RowRejection } from '../shared/ingest/parse-transactions.ts'
 import { customerTable } from '../shared/pipeline/customer-table.ts'
+import { DirectFileStream } from '../shared/pipeline/direct-file.ts'
 import { LineWriter } from '../shared/pipeline/line-writer.ts'
 import { parseFile, partWorker } from '../shared/pipeline/parallel-parse.ts'
 import { ScorePool, writeScores } from '../shared/pipeline/parallel-score.ts'
@@ -145,8 +146,8 @@ async function main(): Promise<number> {
       `(${g.converged ? 'converged' : 'NOT converged'}); corr(x, zbar)=${g.frequencySpendCorrelation.toFixed(3)}`,
   )
 
-  // Several megabytes in flight, so that encoding the next records overlaps the writes.
-  const out = new LineWriter(createWriteStream(args.out, { highWaterMark: 1 << 24 }))
+  // Around the page cache where the file system allows: the next records are encoded meanwhile.
+  const out = new LineWriter(new DirectFileStream(args.out))
   const report = populationReport(model)
   if (args.format === 'csv') await out.line(csvHeader())
   try {

@@ -1,5 +1,6 @@
 import { WriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
+import { DirectFileStream } from './direct-file.ts'
 
 /** Written buffers kept for reuse, at most. */
 const SPARE_BUFFERS = 4
@@ -18,17 +19,23 @@ export class LineWriter {
   private used = 0
   /** Buffers written out, to be filled again. */
   private readonly spare: Buffer[] = []
+  /** The stream's error, thrown to the next caller (the stream takes no more). */
+  private error: Error | undefined
 
   /** `size` bytes a write; the stream's own buffer (its highWaterMark) decides how many are in flight. */
   constructor(out: Writable, size = 1 << 22) {
     this.out = out
-    this.callsBackWhenDone = out instanceof WriteStream
+    this.callsBackWhenDone = out instanceof WriteStream || out instanceof DirectFileStream
     this.size = size
     this.buffer = Buffer.allocUnsafe(size)
+    out.on('error', (error) => {
+      this.error ??= error
+    })
   }
 
   /** Appends `text` and a line break; when the stream asks to wait, returns a promise of its 'drain'. */
   line(text: string): Promise<void> | undefined {
+    if (this.error) throw this.error
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.used + 3 * text.length + 1 > this.buffer.length) {
       const wait = this.flush()
@@ -51,6 +58,7 @@ export class LineWriter {
    * streams may hold on to a chunk, so then it is never called.
    */
   bytes(chunk: Uint8Array, done?: () => void): Promise<void> | undefined {
+    if (this.error) throw this.error
     const wait = this.flush()
     const accepted = this.out.write(chunk, this.callsBackWhenDone ? done : undefined)
     return accepted ? wait : (wait ?? this.drain())
@@ -58,6 +66,7 @@ export class LineWriter {
 
   /** Writes what is buffered, ends the stream and resolves when it is closed. */
   async end(): Promise<void> {
+    if (this.error) throw this.error
     const wait = this.flush()
     if (wait) await wait
     await new Promise<void>((resolve, reject) =>
@@ -83,7 +92,17 @@ export class LineWriter {
     return written ? undefined : this.drain()
   }
 
+  /** Resolves on the stream's 'drain', rejects if it fails first. */
   private drain(): Promise<void> {
-    return new Promise<void>((resolve) => this.out.once('drain', () => resolve()))
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        this.out.off('drain', settle)
+        this.out.off('error', settle)
+        if (error) reject(error)
+        else resolve()
+      }
+      this.out.on('drain', settle)
+      this.out.on('error', settle)
+    })
   }
 }
