@@ -30,7 +30,7 @@ import {
 } from './population.ts'
 import { formatRecord, type RecordFormat } from './record-format.ts'
 import { DIMENSIONS, type Dimension, type PopulationReport } from './report.ts'
-import type { RowStore } from './row-store.ts'
+import { type RowStore, type ScatterTask, scatterBuffers, scatterRows } from './row-store.ts'
 import { scorePopulation } from './score-population.ts'
 
 /** Customers scored per message to a worker: about 3 MB of output. */
@@ -77,6 +77,7 @@ export type Task =
       readonly from: number
       readonly to: number
     }
+  | ({ readonly kind: 'scatter' } & ScatterTask)
   | {
       readonly kind: 'summarise'
       readonly rows: CustomerTableData['rows']
@@ -172,6 +173,11 @@ export function runTask(task: Task): unknown {
     case 'netValues':
       netValues(task.columns, task.config, task.bgnbd, task.gammaGamma, task.out, task.from, task.to)
       return task.to - task.from
+    case 'scatter':
+      scatterRows(task)
+      // The source's columns were moved here for this: their memory goes back to the system.
+      for (const buffer of scatterBuffers(task)) if (buffer.resizable) buffer.resize(0)
+      return task.source.count
     case 'summarise':
       return summariseCustomers(task.rows, task.options, task.from, task.to, task.columns, task.at)
   }
@@ -256,9 +262,13 @@ export class ScorePool {
    * one on each worker, straight into the shared columns; then the ranges are closed up.
    */
   async table(store: RowStore, asOf: string, config: ScoringConfig): Promise<StoreCustomerTable> {
-    // The worker returns the memory of the ungrouped rows to the system meanwhile.
-    const grouped = store.grouped((buffers) =>
-      post(this.workers[0] as Worker, { type: 'release', buffers }, buffers),
+    // Rows from the part of the file read on another thread are put in place on a worker, beside
+    // those read here; the worker returns the memory of the ungrouped rows to the system after.
+    const grouped = await store.groupedBeside(
+      async (task) => {
+        await this.request(0, { kind: 'scatter', ...task }, scatterBuffers(task))
+      },
+      (buffers) => post(this.workers[0] as Worker, { type: 'release', buffers }, buffers),
     )
     const rows = rowsData(grouped)
     const options = summaryOptions(asOf, config)
@@ -449,11 +459,12 @@ export class ScorePool {
     }
   }
 
-  private request(worker: number, task: Task): Promise<unknown> {
+  /** Runs `task` on a worker; `transfer` lists buffers that move there with it. */
+  private request(worker: number, task: Task, transfer?: ArrayBuffer[]): Promise<unknown> {
     const id = this.nextRequest++
     return new Promise((resolve, reject) => {
       this.requests.set(id, { resolve, reject })
-      post(this.workers[worker % this.workers.length] as Worker, { type: 'task', id, task })
+      post(this.workers[worker % this.workers.length] as Worker, { type: 'task', id, task }, transfer)
     })
   }
 

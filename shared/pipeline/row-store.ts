@@ -227,6 +227,8 @@ export class RowStore implements PlainRowSink {
     // in batches whose lookups overlap.
     if (hasId === undefined && ascii) this.customerIds.internAll(ids, idStart, customerOf)
     const dateOf = Int32Array.from(part.dates, (date) => this.dateIds.intern(date))
+    // Rows of each store customer in this part (the store has at most this many customers after it).
+    const counts = new Int32Array(this.customerIds.size + customerOf.length)
     let kept = 0
     for (let k = 0; k < part.rows; k++) {
       if (hasId?.[k] === 1 && idHash !== undefined) {
@@ -243,10 +245,19 @@ export class RowStore implements PlainRowSink {
         customerOf[local] = c
       }
       customer[k] = c
+      counts[c] = (counts[c] as number) + 1
       date[k] = dateOf[date[k] as number] as number
       kept++
     }
-    this.merged.push({ count: part.rows, kept, customer, date, amount: part.amount, margin: part.margin })
+    this.merged.push({
+      count: part.rows,
+      kept,
+      customer,
+      date,
+      amount: part.amount,
+      margin: part.margin,
+      counts: counts.subarray(0, this.customerIds.size),
+    })
     this.duplicates += part.duplicates
     this.lastDate = undefined
   }
@@ -258,7 +269,40 @@ export class RowStore implements PlainRowSink {
   grouped(release?: (buffers: ArrayBuffer[]) => void): GroupedRows {
     if (this.groupedRows !== undefined && this.pending.count === 0 && this.merged.length === 0)
       return this.groupedRows
-    this.groupedRows = this.regroup()
+    this.groupedRows = this.regroup().grouped
+    this.releaseSources(release)
+    return this.groupedRows
+  }
+
+  /**
+   * `grouped`, with the rows of the last part merged put in place by `scatter` meanwhile (on another
+   * thread: the columns it is given are its to transfer, and to release once done). The same result.
+   */
+  async groupedBeside(
+    scatter: (task: ScatterTask) => Promise<void>,
+    release?: (buffers: ArrayBuffer[]) => void,
+  ): Promise<GroupedRows> {
+    const last = this.merged.at(-1)
+    if (this.pending.count + (this.groupedRows?.amount.length ?? 0) === 0 || last === undefined)
+      return this.grouped(release)
+    const { grouped, remote } = this.regroup(scatter)
+    if (remote === undefined) {
+      this.groupedRows = grouped
+      this.releaseSources(release)
+      return grouped
+    }
+    // The last part's columns are the scatter's now.
+    this.merged.pop()
+    try {
+      await remote
+    } finally {
+      this.groupedRows = grouped
+      this.releaseSources(release)
+    }
+    return grouped
+  }
+
+  private releaseSources(release: ((buffers: ArrayBuffer[]) => void) | undefined): void {
     const buffers = this.merged.flatMap((source) =>
       [source.customer, source.date, source.amount, source.margin]
         .map((column) => column?.buffer)
@@ -267,7 +311,6 @@ export class RowStore implements PlainRowSink {
     this.merged = []
     this.pending.clear(release === undefined ? undefined : (own) => release([...own, ...buffers]))
     if (release === undefined) for (const buffer of buffers) buffer.resize(0)
-    return this.groupedRows
   }
 
   /** Copies merged parts into the pending rows, so that rows added next come after them. */
@@ -317,9 +360,13 @@ export class RowStore implements PlainRowSink {
 
   /**
    * Counting sort of the grouped rows (kept first for each customer), the pending rows and the merged
-   * parts, in that order.
+   * parts, in that order. Given `scatter`, the last merged part's rows are put in place by it, at the
+   * end of each customer's rows, while the others are here.
    */
-  private regroup(): GroupedRows {
+  private regroup(scatter?: (task: ScatterTask) => Promise<void>): {
+    grouped: GroupedRows
+    remote?: Promise<void>
+  } {
     const previous = this.groupedRows
     const sources = [this.pending.rowSource(), ...this.merged]
     const customers = this.customerIds.size
@@ -330,7 +377,12 @@ export class RowStore implements PlainRowSink {
       }
     }
     for (const source of sources) {
-      const { customer, count } = source
+      const { customer, count, counts } = source
+      if (counts !== undefined) {
+        for (let c = 0; c < counts.length; c++)
+          start[c + 1] = (start[c + 1] as number) + (counts[c] as number)
+        continue
+      }
       for (let i = 0; i < count; i++) {
         const c = customer[i] as number
         if (c !== DROPPED) start[c + 1] = (start[c + 1] as number) + 1
@@ -343,37 +395,39 @@ export class RowStore implements PlainRowSink {
     const amount = new Float64Array(new SharedArrayBuffer(8 * total))
     const hasMargin = previous?.margin !== undefined || sources.some((source) => source.margin !== undefined)
     const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
-    if (previous !== undefined) {
-      for (let c = 0; c < previous.customers; c++) {
-        const from = previous.start[c] as number
-        const to = previous.start[c + 1] as number
-        const at = next[c] as number
-        date.set(previous.date.subarray(from, to), at)
-        amount.set(previous.amount.subarray(from, to), at)
-        if (margin !== undefined) {
-          if (previous.margin === undefined) margin.fill(Number.NaN, at, at + to - from)
-          else margin.set(previous.margin.subarray(from, to), at)
+    let remote: Promise<void> | undefined
+    const last = sources.at(-1) as RowSource
+    if (scatter !== undefined && last.counts !== undefined && sources.length > 1) {
+      sources.pop()
+      // The last part's rows of a customer end its rows.
+      const lastNext = sharedInt32(customers)
+      const { counts } = last
+      for (let c = 0; c < customers; c++) {
+        lastNext[c] = (start[c + 1] as number) - (c < counts.length ? (counts[c] as number) : 0)
+      }
+      remote = scatter({ source: last, next: lastNext, date, amount, margin })
+    }
+    try {
+      if (previous !== undefined) {
+        for (let c = 0; c < previous.customers; c++) {
+          const from = previous.start[c] as number
+          const to = previous.start[c + 1] as number
+          const at = next[c] as number
+          date.set(previous.date.subarray(from, to), at)
+          amount.set(previous.amount.subarray(from, to), at)
+          if (margin !== undefined) {
+            if (previous.margin === undefined) margin.fill(Number.NaN, at, at + to - from)
+            else margin.set(previous.margin.subarray(from, to), at)
+          }
+          next[c] = at + to - from
         }
-        next[c] = at + to - from
       }
+      for (const source of sources) scatterRows({ source, next, date, amount, margin })
+    } catch (error) {
+      remote?.catch(() => undefined)
+      throw error
     }
-    for (const source of sources) {
-      const { customer, count } = source
-      const sourceDate = source.date
-      const sourceAmount = source.amount
-      const sourceMargin = source.margin
-      for (let i = 0; i < count; i++) {
-        const c = customer[i] as number
-        if (c === DROPPED) continue
-        const at = next[c] as number
-        next[c] = at + 1
-        date[at] = sourceDate[i] as number
-        amount[at] = sourceAmount[i] as number
-        if (margin !== undefined)
-          margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
-      }
-    }
-    return {
+    const grouped = {
       customers,
       customerIds: this.customerIds.values,
       dates: this.dateIds.values,
@@ -382,16 +436,58 @@ export class RowStore implements PlainRowSink {
       amount,
       margin,
     }
+    return remote === undefined ? { grouped } : { grouped, remote }
+  }
+}
+
+/**
+ * Rows of a source to put in place in grouped columns: row i of customer c goes to `next[c]`, which
+ * then moves on. `source`'s columns are views on buffers of their own, which may move to another thread.
+ */
+export interface ScatterTask {
+  readonly source: RowSource
+  readonly next: Int32Array
+  readonly date: Int32Array
+  readonly amount: Float64Array
+  readonly margin: Float64Array | undefined
+}
+
+/** The buffers of a scatter task's source, to transfer with it. */
+export function scatterBuffers(task: ScatterTask): ArrayBuffer[] {
+  const { customer, date, amount, margin } = task.source
+  return [customer, date, amount, margin]
+    .map((column) => column?.buffer)
+    .filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer)
+}
+
+/** Puts a source's rows in place (see ScatterTask), DROPPED rows skipped. */
+export function scatterRows(task: ScatterTask): void {
+  const { source, next, date, amount, margin } = task
+  const { customer, count } = source
+  const sourceDate = source.date
+  const sourceAmount = source.amount
+  const sourceMargin = source.margin
+  for (let i = 0; i < count; i++) {
+    const c = customer[i] as number
+    if (c === DROPPED) continue
+    const at = next[c] as number
+    next[c] = at + 1
+    date[at] = sourceDate[i] as number
+    amount[at] = sourceAmount[i] as number
+    if (margin !== undefined)
+      margin[at] = sourceMargin === undefined ? Number.NaN : (sourceMargin[i] as number)
   }
 }
 
 /** Rows in columns, `count` of them: the pending rows or a merged part (DROPPED customers skipped). */
-interface RowSource {
+export interface RowSource {
   readonly count: number
   readonly customer: Int32Array
   readonly date: Int32Array
   readonly amount: Float64Array
   readonly margin: Float64Array | undefined
+  /** Rows of each customer (numbered by the store), where known: then no pass is needed to count them. */
+  readonly counts?: Int32Array
 }
 
 /** A merged part's rows, renumbered in place: `kept` of its `count` rows are not DROPPED. */

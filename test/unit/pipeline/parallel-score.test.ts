@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Transaction } from '../../../shared/domain/transaction.ts'
 import { parseTransactions } from '../../../shared/ingest/parse-transactions.ts'
 import { customerTable, tableOfInputs } from '../../../shared/pipeline/customer-table.ts'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
@@ -17,12 +18,22 @@ import { parseScoringConfig } from '../../../shared/scoring-config.ts'
 const SAMPLE = join(import.meta.dirname, '../../../infra/local/sample/cdnow-transactions.csv')
 const AS_OF = '1998-06-30'
 
-async function loadSample(): Promise<RowStore> {
-  const store = new RowStore()
+async function loadRows(): Promise<Transaction[]> {
+  const rows: Transaction[] = []
   for await (const batch of parseTransactions(createReadStream(SAMPLE), { fileName: 'cdnow.csv' })) {
-    store.addAll(batch.rows)
+    rows.push(...batch.rows)
   }
+  return rows
+}
+
+function storeOf(rows: readonly Transaction[]): RowStore {
+  const store = new RowStore()
+  store.addAll(rows)
   return store
+}
+
+async function loadSample(): Promise<RowStore> {
+  return storeOf(await loadRows())
 }
 
 /** Collects what a LineWriter writes. */
@@ -101,6 +112,21 @@ describe('scoring with worker threads', () => {
     const expected = await write('single.jsonl')
     expect(expected.split('\n')).toHaveLength(2358)
     for (const [k, pool] of pools.entries()) expect(await write(`pool-${k}.jsonl`, pool)).toBe(expected)
+  })
+
+  it('builds the same table from a file read in two parts, the second part put in place on a worker', async () => {
+    const config = parseScoringConfig({ marginRate: 0.3 })
+    const rows = (await loadRows()).map((row, k) => (k % 5 === 0 ? { ...row, margin: row.amount / 4 } : row))
+    const half = Math.floor(rows.length / 2)
+    const expected = customerInputs(storeOf(rows), AS_OF, config)
+    for (const pool of pools) {
+      const store = storeOf(rows.slice(0, half))
+      const part = new RowStore({ keepIdHashes: true })
+      part.addAll(rows.slice(half))
+      store.merge(part.part())
+      const table = await pool.table(store, AS_OF, config)
+      expect([...Array(table.size).keys()].map((i) => table.input(i))).toEqual(expected)
+    }
   })
 
   it('reports a failure of a part fitted on a worker as the single thread does', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Transaction } from '../../../shared/domain/transaction.ts'
-import { RowStore } from '../../../shared/pipeline/row-store.ts'
+import { RowStore, scatterBuffers, scatterRows } from '../../../shared/pipeline/row-store.ts'
 
 const collect = (store: RowStore) =>
   Object.fromEntries(
@@ -146,6 +146,42 @@ describe('the store in columns', () => {
         const all = naive([...first, ...second, ...later])
         expect([...store.byCustomer()]).toEqual(all.groups)
         expect(store.duplicates).toBe(all.duplicates)
+      }),
+    )
+  })
+
+  it('groups the same with the last part merged put in place elsewhere (its columns moved there)', async () => {
+    const segments = fc.tuple(
+      fc.array(row, { maxLength: 150 }),
+      fc.array(row, { maxLength: 150 }),
+      fc.array(row, { maxLength: 50 }),
+    )
+    await fc.assert(
+      fc.asyncProperty(segments, fc.boolean(), async ([first, second, later], groupFirst) => {
+        const store = new RowStore()
+        store.addAll(first)
+        if (groupFirst) store.grouped()
+        const other = new RowStore({ keepIdHashes: true })
+        other.addAll(second)
+        const rowsBefore = store.rows
+        const partRows = other.rows
+        store.merge(other.part())
+        let moved = 0
+        const grouped = await store.groupedBeside(async (task) => {
+          // As a worker thread gets it: the source's buffers transferred, the grouped columns shared.
+          const remote = structuredClone(task, { transfer: scatterBuffers(task) })
+          await new Promise((resolve) => setImmediate(resolve))
+          moved += remote.source.count
+          scatterRows(remote)
+        })
+        const both = naive([...first, ...second])
+        // Put in place elsewhere whenever there are rows to group here too.
+        expect(moved).toBe(rowsBefore > 0 ? partRows : 0)
+        expect(grouped.start[grouped.customers]).toBe(both.groups.reduce((n, [, rows]) => n + rows.length, 0))
+        expect([...store.byCustomer()]).toEqual(both.groups)
+        expect(store.duplicates).toBe(both.duplicates)
+        store.addAll(later)
+        expect([...store.byCustomer()]).toEqual(naive([...first, ...second, ...later]).groups)
       }),
     )
   })
