@@ -133,8 +133,11 @@ async function main(): Promise<number> {
   cpu.push(process.cpuUsage())
   // scorePopulation's fit; with worker threads, its independent parts run side by side (the same model).
   const runId = `cli-${args.asOf}`
+  let modelsFitted: number | undefined
   const model = pool
-    ? await pool.fit(customers, config, args.asOf, runId)
+    ? await pool.fit(customers, config, args.asOf, runId, () => {
+        modelsFitted = performance.now()
+      })
     : scorePopulation(customers, config, args.asOf, { runId }).model
   const fitted = performance.now()
   cpu.push(process.cpuUsage())
@@ -169,6 +172,9 @@ async function main(): Promise<number> {
       parseSeconds: seconds(parsed - started),
       summariseSeconds: seconds(summarised - parsed),
       fitSeconds: seconds(fitted - summarised),
+      // With worker threads: BG/NBD and Gamma-Gamma fitted side by side (and the cut-offs), before the
+      // value tiers, which take the rest of fitSeconds.
+      ...(modelsFitted === undefined ? {} : { modelFitSeconds: seconds(modelsFitted - summarised) }),
       scoreAndWriteSeconds: seconds(finished - fitted),
       totalSeconds: seconds(finished - started),
       // CPU time of all threads (user + system) in each phase, which a busy machine inflates less.

@@ -312,6 +312,8 @@ export class ScorePool {
     config: ScoringConfig,
     asOf: string,
     runId: string,
+    /** Called once both models are fitted (and the cut-offs beside them), before the value tiers. */
+    onModelsFitted?: () => void,
   ): Promise<PopulationModel> {
     if (table.size === 0)
       throw new NotEnoughDataError('no customer with a purchase on or before the as-of day')
@@ -337,6 +339,8 @@ export class ScorePool {
     await Promise.allSettled([purchases, spend, cutoffs])
     const bgnbd = await purchases
     const gammaGamma = await spend
+    await cutoffs
+    onModelsFitted?.()
     const netValue = new Float64Array(new SharedArrayBuffer(8 * table.size))
     const parts = this.workers.length + 1
     const bound = (k: number) => Math.round((table.size * k) / parts)
