@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DirectFileStream } from '../../../shared/pipeline/direct-file.ts'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
+import { mixedLines, writeLines } from './text-lines.ts'
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>()
@@ -44,6 +45,21 @@ function directWorks(dir: string): boolean {
   } catch {
     return false
   }
+}
+
+/** Makes `open` hand out files whose writes fail with `code`: all of them, or those opened with O_DIRECT. */
+async function failWrites(code: string, message: string, which: 'all' | 'direct'): Promise<void> {
+  const actual = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises')
+  vi.mocked(fsPromises.open).mockImplementation(async (path, flags, mode) => {
+    const handle = await actual.open(path, flags, mode)
+    const direct = typeof flags === 'number' && (flags & (constants.O_DIRECT ?? 0)) !== 0
+    if (which === 'all' || direct) {
+      handle.write = (async () => {
+        throw Object.assign(new Error(`${code}: ${message}, write`), { code })
+      }) as typeof handle.write
+    }
+    return handle
+  })
 }
 
 describe('the direct file stream', () => {
@@ -110,17 +126,8 @@ describe('the direct file stream', () => {
   })
 
   it('falls back to the page cache, losing nothing, where direct writes are refused after the open', async () => {
-    const actual = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises')
-    vi.mocked(fsPromises.open).mockImplementation(async (path, flags, mode) => {
-      const handle = await actual.open(path, flags, mode)
-      if (typeof flags === 'number' && (flags & (constants.O_DIRECT ?? 0)) !== 0) {
-        // A file system that takes the flag at open and refuses the writes.
-        handle.write = (async () => {
-          throw Object.assign(new Error('EINVAL: invalid argument, write'), { code: 'EINVAL' })
-        }) as typeof handle.write
-      }
-      return handle
-    })
+    // A file system that takes the flag at open and refuses the writes.
+    await failWrites('EINVAL', 'invalid argument', 'direct')
     const file = join(dir, 'out.bin')
     const bytes = pattern(4 * STAGE + 77, 5)
     const stream = new DirectFileStream(file, { stageBytes: STAGE })
@@ -130,27 +137,13 @@ describe('the direct file stream', () => {
   })
 
   it('reports a write that fails for another reason', async () => {
-    const actual = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises')
-    vi.mocked(fsPromises.open).mockImplementation(async (path, flags, mode) => {
-      const handle = await actual.open(path, flags, mode)
-      handle.write = (async () => {
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
-      }) as typeof handle.write
-      return handle
-    })
+    await failWrites('ENOSPC', 'no space left on device', 'all')
     const stream = new DirectFileStream(join(dir, 'out.bin'), { stageBytes: STAGE })
     await expect(writeAll(stream, [pattern(3 * STAGE, 6)])).rejects.toThrow(/ENOSPC/)
   })
 
   it('fails a line writer that waits on it when a write fails', async () => {
-    const actual = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises')
-    vi.mocked(fsPromises.open).mockImplementation(async (path, flags, mode) => {
-      const handle = await actual.open(path, flags, mode)
-      handle.write = (async () => {
-        throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })
-      }) as typeof handle.write
-      return handle
-    })
+    await failWrites('EIO', 'i/o error', 'all')
     const writer = new LineWriter(new DirectFileStream(join(dir, 'out.txt'), { stageBytes: STAGE }), 4096)
     const write = async () => {
       for (let k = 0; k < 100_000; k++) {
@@ -164,16 +157,8 @@ describe('the direct file stream', () => {
 
   it('lets a line writer fill its buffers again as soon as each is copied', async () => {
     const file = join(dir, 'out.txt')
-    const writer = new LineWriter(new DirectFileStream(file, { stageBytes: STAGE }), 100)
-    const lines = Array.from(
-      { length: 5000 },
-      (_, k) => `line ${k} ${'é'.repeat(k % 7)}${'x'.repeat(k % 50)}`,
-    )
-    for (const line of lines) {
-      const wait = writer.line(line)
-      if (wait) await wait
-    }
-    await writer.end()
+    const lines = mixedLines(5000)
+    await writeLines(new LineWriter(new DirectFileStream(file, { stageBytes: STAGE }), 100), lines)
     expect(readFileSync(file, 'utf8')).toBe(lines.map((line) => `${line}\n`).join(''))
   })
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
+import { mixedLines, writeLines } from './text-lines.ts'
 
 function collect(size: number, highWaterMark = 16) {
   const stream = new PassThrough({ highWaterMark })
@@ -40,16 +41,8 @@ describe('the line writer', () => {
     try {
       const file = join(dir, 'out.txt')
       // Small buffers and a small stream buffer: many flushes, each buffer filled again once written.
-      const writer = new LineWriter(createWriteStream(file, { highWaterMark: 64 }), 100)
-      const lines = Array.from(
-        { length: 5000 },
-        (_, k) => `line ${k} ${'é'.repeat(k % 7)}${'x'.repeat(k % 50)}`,
-      )
-      for (const line of lines) {
-        const wait = writer.line(line)
-        if (wait) await wait
-      }
-      await writer.end()
+      const lines = mixedLines(5000)
+      await writeLines(new LineWriter(createWriteStream(file, { highWaterMark: 64 }), 100), lines)
       expect(readFileSync(file, 'utf8')).toBe(lines.map((line) => `${line}\n`).join(''))
     } finally {
       rmSync(dir, { recursive: true, force: true })
