@@ -141,22 +141,18 @@ export class DirectFileStream extends Writable {
 
   /** Writes whole blocks at an aligned position: directly while the file system takes it. */
   private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
-    let done = 0
-    while (done < bytes.length) {
-      const direct = this.directWrites
-      const file = direct ? (this.directFile as FileHandle) : await this.plain()
+    if (this.directWrites) {
       try {
-        done += (await file.write(bytes, done, bytes.length - done, position + done)).bytesWritten
+        await writeFully(this.directFile as FileHandle, bytes, position)
+        return
       } catch (error) {
         // Some file systems open with O_DIRECT but refuse the writes: from here on through the page
-        // cache, starting with these bytes.
-        if (direct && (error as NodeJS.ErrnoException).code === 'EINVAL') {
-          this.directWrites = false
-          continue
-        }
-        throw error
+        // cache, starting again with these bytes.
+        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
+        this.directWrites = false
       }
     }
+    await writeFully(await this.plain(), bytes, position)
   }
 
   private async finish(): Promise<void> {
@@ -166,16 +162,10 @@ export class DirectFileStream extends Writable {
     const aligned = this.filled - (this.filled % ALIGN)
     await this.writeAt(stage.bytes.subarray(0, aligned), this.position)
     if (this.filled > aligned) {
+      // The tail, of any length, through the page cache.
       const tail = stage.bytes.subarray(aligned, this.filled)
-      const file = await this.plain()
-      let done = 0
-      while (done < tail.length) {
-        done += (await file.write(tail, done, tail.length - done, this.position + aligned + done))
-          .bytesWritten
-      }
+      await writeFully(await this.plain(), tail, this.position + aligned)
     }
-    this.position += this.filled
-    this.filled = 0
     await this.closeFiles()
   }
 
@@ -190,5 +180,13 @@ export class DirectFileStream extends Writable {
     this.directFile = undefined
     this.plainFile = undefined
     await Promise.all(files.map((file) => file?.close()))
+  }
+}
+
+/** Writes all of `bytes` at `position`, over as many writes as the file takes. */
+async function writeFully(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0
+  while (done < bytes.length) {
+    done += (await file.write(bytes, done, bytes.length - done, position + done)).bytesWritten
   }
 }

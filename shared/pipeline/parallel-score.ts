@@ -339,7 +339,7 @@ export class ScorePool {
     await Promise.allSettled([purchases, spend, cutoffs])
     const bgnbd = await purchases
     const gammaGamma = await spend
-    await cutoffs
+    const populationCuts = await cutoffs
     onModelsFitted?.()
     const netValue = new Float64Array(new SharedArrayBuffer(8 * table.size))
     const parts = this.workers.length + 1
@@ -365,7 +365,7 @@ export class ScorePool {
     await local
     for (const part of remote) await part
     const tiers = valueTierFigures(table, config, bgnbd, gammaGamma, netValue)
-    return assembleModel(table.size, config, asOf, runId, bgnbd, gammaGamma, tiers, await cutoffs)
+    return assembleModel(table.size, config, asOf, runId, bgnbd, gammaGamma, tiers, populationCuts)
   }
 
   /**

@@ -282,17 +282,12 @@ export class RowStore implements PlainRowSink {
     scatter: (task: ScatterTask) => Promise<void>,
     release?: (buffers: ArrayBuffer[]) => void,
   ): Promise<GroupedRows> {
-    const last = this.merged.at(-1)
-    if (this.pending.count + (this.groupedRows?.amount.length ?? 0) === 0 || last === undefined)
+    // Without rows here besides the part's, or without a part, the grouping is as quick on one thread.
+    if (this.pending.count + (this.groupedRows?.amount.length ?? 0) === 0 || this.merged.length === 0)
       return this.grouped(release)
     const { grouped, remote } = this.regroup(scatter)
-    if (remote === undefined) {
-      this.groupedRows = grouped
-      this.releaseSources(release)
-      return grouped
-    }
     // The last part's columns are the scatter's now.
-    this.merged.pop()
+    if (remote !== undefined) this.merged.pop()
     try {
       await remote
     } finally {
@@ -397,7 +392,8 @@ export class RowStore implements PlainRowSink {
     const margin = hasMargin ? new Float64Array(new SharedArrayBuffer(8 * total)) : undefined
     let remote: Promise<void> | undefined
     const last = sources.at(-1) as RowSource
-    if (scatter !== undefined && last.counts !== undefined && sources.length > 1) {
+    // Only a merged part knows its counts.
+    if (scatter !== undefined && last.counts !== undefined) {
       sources.pop()
       // The last part's rows of a customer end its rows.
       const lastNext = sharedInt32(customers)
@@ -493,6 +489,7 @@ export interface RowSource {
 /** A merged part's rows, renumbered in place: `kept` of its `count` rows are not DROPPED. */
 interface MergedPart extends RowSource {
   readonly kept: number
+  readonly counts: Int32Array
 }
 
 /** The customer of a merged row dropped as a repeat of an earlier transaction id. */
