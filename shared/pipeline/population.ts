@@ -49,6 +49,7 @@ import {
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
 import type { FitSample, FitTable } from './fit-input.ts'
 import type { PeriodicSpend } from './periodic.ts'
+import { flatString } from './record-format.ts'
 
 /** Everything scoring needs to know about one customer. */
 export interface CustomerInput {
@@ -279,6 +280,8 @@ export class Scorer {
   private readonly model: PopulationModel
   private readonly config: ScoringConfig
   private readonly asOf: string
+  private readonly modelVersion: string
+  private readonly runId: string
   private readonly churn: ChurnReasons
   /** The RFM reason of each cell (its segment follows from the cell). */
   private readonly rfmReasons = new Map<string, Reason[]>()
@@ -287,7 +290,10 @@ export class Scorer {
   constructor(model: PopulationModel, config: ScoringConfig, asOf: string = model.asOf) {
     this.model = model
     this.config = config
-    this.asOf = asOf
+    // Flat copies of the strings every record shares, for JSON.stringify's fast path (record-format.ts).
+    this.asOf = flatString(asOf)
+    this.modelVersion = flatString(model.modelVersion)
+    this.runId = flatString(model.runId)
     this.value = new ValueModel(model.bgnbd, model.gammaGamma, config)
     this.churn = new ChurnReasons({ ...config.decision, ...config.recency }, model.recencyPercentiles)
   }
@@ -324,8 +330,8 @@ export class Scorer {
     return {
       customerId: s.customerId,
       asOf: this.asOf,
-      modelVersion: model.modelVersion,
-      runId: model.runId,
+      modelVersion: this.modelVersion,
+      runId: this.runId,
       firstPurchase: s.firstPurchase,
       lastPurchase: s.lastPurchase,
       x: s.x,

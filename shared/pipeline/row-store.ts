@@ -808,8 +808,12 @@ function sameText(text: string, source: Uint8Array, from: number, to: number): b
   return true
 }
 
+/**
+ * A short id is built a character at a time (faster than the decoder). From 13 characters on, V8 would
+ * keep that as a tree of parts, which JSON.stringify's fast path does not take: the decoder makes it.
+ */
 function asciiText(source: Uint8Array, from: number, to: number): string {
-  if (to - from > 16) return ASCII.decode(source.subarray(from, to))
+  if (to - from > 12) return ASCII.decode(source.subarray(from, to))
   let text = ''
   for (let i = from; i < to; i++) text += String.fromCharCode(source[i] as number)
   return text

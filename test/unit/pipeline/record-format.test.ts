@@ -1,8 +1,16 @@
+import { createReadStream } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { csvCell } from '../../../shared/csv.ts'
 import { SCORE_FIELDS, type ScoreRecord } from '../../../shared/domain/score-record.ts'
-import { csvRecord } from '../../../shared/pipeline/record-format.ts'
+import { parseTransactions } from '../../../shared/ingest/parse-transactions.ts'
+import { customerTable } from '../../../shared/pipeline/customer-table.ts'
+import { fitTable } from '../../../shared/pipeline/population.ts'
+import { csvRecord, flatString, scoreLine } from '../../../shared/pipeline/record-format.ts'
+import { RowStore } from '../../../shared/pipeline/row-store.ts'
+import { scorePopulation } from '../../../shared/pipeline/score-population.ts'
+import { parseScoringConfig } from '../../../shared/scoring-config.ts'
 
 /** Characters that need escaping or quoting somewhere, and some that need none but are not ASCII. */
 const AWKWARD = [
@@ -58,44 +66,71 @@ const number = fc.oneof(
 const reason = fc.record({ code: text, text })
 
 /** A record with every field in SCORE_FIELDS order, as Scorer.score builds it. */
-const record: fc.Arbitrary<ScoreRecord> = fc
-  .record({
-    customerId: text,
-    asOf: text,
-    modelVersion: text,
-    runId: text,
-    firstPurchase: text,
-    lastPurchase: text,
-    x: number,
-    tx: number,
-    T: number,
-    timeUnit: text,
-    recency: number,
-    frequency: number,
-    monetary: number,
-    totalSpend: number,
-    totalMargin: number,
-    historicValue: number,
-    monthlySpend: fc.array(number, { maxLength: 14 }),
-    quarterlySpend: fc.array(number, { maxLength: 6 }),
-    expectedPurchases: number,
-    pAlive: number,
-    churnRisk: number,
-    expectedSpend: number,
-    clv: number,
-    netValue: number,
-    rfmScore: text,
-    rfmSegment: text,
-    tier: text,
-    tierStrategy: text,
-    quadrant: text,
-    quadrantStrategy: text,
-    clearOutRecommended: fc.constantFrom(true, false, null),
-    pattern: text,
-    decision: text,
-    reasons: fc.array(reason, { maxLength: 9 }),
-  })
-  .map((r) => r as unknown as ScoreRecord)
+const record: fc.Arbitrary<ScoreRecord> = recordWith(reason)
+
+/** Text that JSON writes as it is: printable ASCII but the quote and the backslash. */
+const plainText = fc.string({
+  unit: fc
+    .integer({ min: 32, max: 126 })
+    .filter((c) => c !== 34 && c !== 92)
+    .map((c) => String.fromCharCode(c)),
+})
+
+function recordWith(reason: fc.Arbitrary<{ code: string; text: string }>): fc.Arbitrary<ScoreRecord> {
+  return fc
+    .record({
+      customerId: text,
+      asOf: text,
+      modelVersion: text,
+      runId: text,
+      firstPurchase: text,
+      lastPurchase: text,
+      x: number,
+      tx: number,
+      T: number,
+      timeUnit: text,
+      recency: number,
+      frequency: number,
+      monetary: number,
+      totalSpend: number,
+      totalMargin: number,
+      historicValue: number,
+      monthlySpend: fc.array(number, { maxLength: 14 }),
+      quarterlySpend: fc.array(number, { maxLength: 6 }),
+      expectedPurchases: number,
+      pAlive: number,
+      churnRisk: number,
+      expectedSpend: number,
+      clv: number,
+      netValue: number,
+      rfmScore: text,
+      rfmSegment: text,
+      tier: text,
+      tierStrategy: text,
+      quadrant: text,
+      quadrantStrategy: text,
+      clearOutRecommended: fc.constantFrom(true, false, null),
+      pattern: text,
+      decision: text,
+      reasons: fc.array(reason, { maxLength: 9 }),
+    })
+    .map((r) => r as unknown as ScoreRecord)
+}
+
+const CDNOW = join(import.meta.dirname, '../../../infra/local/sample/cdnow-transactions.csv')
+
+/** The records of the CDNOW sample (2357 customers) scored as of 1998-06-30 under `config`. */
+async function sampleRecords(config: Record<string, unknown>): Promise<ScoreRecord[]> {
+  const store = new RowStore()
+  for await (const batch of parseTransactions(createReadStream(CDNOW), { fileName: 'cdnow.csv' })) {
+    store.addAll(batch.rows)
+  }
+  const asOf = '1998-06-30'
+  const parsed = parseScoringConfig(config)
+  const table = customerTable(store, asOf, parsed)
+  const model = fitTable(table, parsed, asOf, `run-${asOf}`)
+  return [...scorePopulation(table, parsed, asOf, { runId: model.runId, model }).records]
+}
 
 /** The CSV row as the writer built it before (one csvCell per field, joined). */
 function referenceCsv(record: ScoreRecord): string {
@@ -142,6 +177,61 @@ describe('record lines', () => {
         expect(csvCell(value)).toBe(referenceCell(value))
       }),
       { numRuns: 5000 },
+    )
+  })
+
+  it('scoreLine writes exactly JSON.stringify of a record whose reasons are plain text, and leaves it as it was', () => {
+    fc.assert(
+      fc.property(recordWith(fc.record({ code: plainText, text: plainText })), (r) => {
+        const before = structuredClone(r)
+        expect(scoreLine(r)).toBe(JSON.stringify(r))
+        expect(r).toEqual(before)
+        expect(Object.keys(r)).toEqual(SCORE_FIELDS)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('scoreLine writes a record that cannot be changed whole', () => {
+    fc.assert(
+      fc.property(recordWith(fc.record({ code: plainText, text: plainText })), (r) => {
+        expect(scoreLine(Object.freeze(r))).toBe(JSON.stringify(r))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('every reason the scorer gives is plain text to JSON, so scoreLine writes JSON.stringify of every record', async () => {
+    // Configurations that reach every decision (stop, reduce, key customers not stopped), both time
+    // units and both stability periods.
+    const configs = [
+      {},
+      { marketingCostPerCustomer: 5, retentionCostPerYear: 3, marginRate: 0.3 },
+      { marketingCostPerCustomer: 40, decision: { highChurnRisk: 0.2 } },
+      { timeUnit: 'weeks', stabilityPeriod: 'quarter', lookbackMonths: 24 },
+    ]
+    const codes = new Set<string>()
+    for (const config of configs) {
+      for (const r of await sampleRecords(config)) {
+        for (const { code, text } of r.reasons) {
+          codes.add(code)
+          expect(JSON.stringify(code)).toBe(`"${code}"`)
+          expect(JSON.stringify(text)).toBe(`"${text}"`)
+        }
+        expect(scoreLine(r)).toBe(JSON.stringify(r))
+      }
+    }
+    for (const code of ['DECISION_STOP', 'DECISION_REDUCE', 'DECISION_MAINTAIN', 'DECISION_INVEST']) {
+      expect(codes).toContain(code)
+    }
+  })
+
+  it('flatString keeps every string as it is', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(flatString(`${t}${t}`)).toBe(`${t}${t}`)
+      }),
+      { numRuns: 2000 },
     )
   })
 })
