@@ -62,9 +62,25 @@ export function scoreLine(record: ScoreRecord): string {
   let line = `${fields.slice(0, -1)},"reasons":[`
   for (let i = 0; i < reasons.length; i++) {
     const reason = reasons[i] as ScoreRecord['reasons'][number]
-    line += `${i > 0 ? ',' : ''}{"code":"${reason.code}","text":"${reason.text}"}`
+    const start = reasonStart(reason.code)
+    line += i > 0 ? `,${start}` : start
+    line += reason.text
+    line += '"}'
   }
   return `${line}]}`
+}
+
+/** `{"code":"CODE","text":"` of each code, made once: fewer parts to join into every line. */
+const REASON_STARTS = new Map<string, string>()
+
+function reasonStart(code: string): string {
+  let start = REASON_STARTS.get(code)
+  if (start === undefined) {
+    start = flatString(`{"code":"${code}","text":"`)
+    // The scorer's codes are a fixed set (REASON_CODES); any others are made each time.
+    if (REASON_STARTS.size < 256) REASON_STARTS.set(code, start)
+  }
+  return start
 }
 
 /**
