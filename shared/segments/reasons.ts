@@ -95,73 +95,107 @@ export function rfmReasons(scores: RfmScores, segment: RfmSegment): Reason[] {
 }
 
 export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs): Reason[] {
-  const strategy = `strategy: ${TIER_STRATEGY[tier]}`
+  const texts = tierTexts(cutoffs)
   const value = `net value ${money(netValue)}`
   if (tier === 'key') {
-    const cut = cutoffs.key ? ` (key cut-off ${money(cutoffs.key.netValue)})` : ''
-    return [
-      {
-        code: 'TIER_KEY',
-        text: `${value} ranks in the top ${percent(cutoffs.keyShare)} of customers${cut}; ${strategy}`,
-      },
-    ]
+    return [{ code: 'TIER_KEY', text: `${value} ranks in the top ${texts.key}` }]
   }
   if (tier === 'general') {
-    const cut = cutoffs.general ? ` (general cut-off ${money(cutoffs.general.netValue)})` : ''
-    return [
-      {
-        code: 'TIER_GENERAL',
-        text: `${value} ranks in the next ${percent(cutoffs.generalShare)} of customers after the key tier${cut}; ${strategy}`,
-      },
-    ]
+    return [{ code: 'TIER_GENERAL', text: `${value} ranks in the next ${texts.general}` }]
   }
   const why =
     netValue <= 0
       ? `${value} is not positive`
       : cutoffs.general
-        ? `${value} ranks below the general cut-off ${money(cutoffs.general.netValue)}`
+        ? `${value} ranks below ${texts.belowGeneral}`
         : `${value}; no customer had a positive net value when the tiers were set`
-  return [{ code: 'TIER_SECONDARY', text: `${why}; ${strategy}` }]
+  return [{ code: 'TIER_SECONDARY', text: `${why}; ${texts.secondary}` }]
 }
 
+/** The parts of the tier texts that come from the cut-offs, made once for each set of cut-offs. */
+const tierTexts = lastOf((cutoffs: ValueCutoffs) => {
+  const strategy = (tier: Tier) => `strategy: ${TIER_STRATEGY[tier]}`
+  const keyCut = cutoffs.key ? ` (key cut-off ${money(cutoffs.key.netValue)})` : ''
+  const generalCut = cutoffs.general ? ` (general cut-off ${money(cutoffs.general.netValue)})` : ''
+  return {
+    key: `${percent(cutoffs.keyShare)} of customers${keyCut}; ${strategy('key')}`,
+    general: `${percent(cutoffs.generalShare)} of customers after the key tier${generalCut}; ${strategy('general')}`,
+    belowGeneral: cutoffs.general ? `the general cut-off ${money(cutoffs.general.netValue)}` : '',
+    secondary: strategy('secondary'),
+  }
+})
+
 export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig): Reason[] {
-  const topShare = percent(1 - config.contributionQuantile)
+  const texts = quadrantTexts(config)
+  // A customer with no purchase in the window (most customers of a long history) gets a text that
+  // depends on the quadrant and the number of periods alone: made once, shared.
+  const idle =
+    result.contribution === 0 &&
+    !result.highContribution &&
+    result.activePeriods === 0 &&
+    result.activeShare === 0 &&
+    result.cv === null &&
+    Number.isInteger(result.periods) &&
+    result.periods >= 0 &&
+    result.periods < 1e4
+  const key = idle ? `${result.quadrant}:${result.periods}:${result.stable}` : undefined
+  let first = key === undefined ? undefined : texts.idle.get(key)
+  if (first === undefined) {
+    first = { code: `QUADRANT_${result.quadrant}`, text: quadrantText(result, config, texts) }
+    if (key !== undefined) texts.idle.set(key, first)
+  }
+  const check = result.clearOut
+  if (!check) return [first]
+  const margin = `expected margin ${money(check.expectedMargin)}`
+  const cost = costToServe(check.costToServe)
+  return [
+    first,
+    check.recommended
+      ? { code: 'CLEAR_OUT_RECOMMENDED', text: `${margin} does not cover the ${cost}` }
+      : { code: 'CLEAR_OUT_NOT_RECOMMENDED', text: `${margin} covers the ${cost}; keep serving` },
+  ]
+}
+
+function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: QuadrantTexts): string {
   const contribution = result.highContribution
-    ? `contribution ${money(result.contribution)} at or above the top-${topShare} threshold ${money(result.threshold)}`
+    ? `contribution ${money(result.contribution)} at or above the top-${texts.topShare} threshold ${money(result.threshold)}`
     : result.contribution <= 0
       ? `contribution ${money(result.contribution)} is not positive`
-      : `contribution ${money(result.contribution)} below the top-${topShare} threshold ${money(result.threshold)}`
+      : `contribution ${money(result.contribution)} below the top-${texts.topShare} threshold ${money(result.threshold)}`
   const active = `active in ${result.activePeriods} of ${result.periods} periods (${percent(result.activeShare)})`
   const cv = result.cv === null ? 'no positive spend' : `spend CV ${fixed2(result.cv)}`
   let stability: string
   if (result.stable) {
-    stability = `stable: ${active}, at least ${percent(config.minActiveShare)}, and ${cv}, at most ${fixed2(config.maxCv)}`
+    stability = `stable: ${active}, at least ${texts.minActive}, and ${cv}, at most ${texts.maxCv}`
   } else {
     const causes: string[] = []
-    if (result.activeShare < config.minActiveShare)
-      causes.push(`${active}, below ${percent(config.minActiveShare)}`)
+    if (result.activeShare < config.minActiveShare) causes.push(`${active}, below ${texts.minActive}`)
     if (result.cv === null) causes.push(cv)
-    else if (result.cv > config.maxCv) causes.push(`${cv}, above ${fixed2(config.maxCv)}`)
+    else if (result.cv > config.maxCv) causes.push(`${cv}, above ${texts.maxCv}`)
     stability = `unstable: ${causes.join('; ')}`
   }
-  const reasons: Reason[] = [
-    {
-      code: `QUADRANT_${result.quadrant}`,
-      text: `${result.quadrant} ${result.strategy}: ${contribution}; ${stability}`,
-    },
-  ]
-  const check = result.clearOut
-  if (check) {
-    const margin = `expected margin ${money(check.expectedMargin)}`
-    const cost = `cost to serve ${money(check.costToServe)}`
-    reasons.push(
-      check.recommended
-        ? { code: 'CLEAR_OUT_RECOMMENDED', text: `${margin} does not cover the ${cost}` }
-        : { code: 'CLEAR_OUT_NOT_RECOMMENDED', text: `${margin} covers the ${cost}; keep serving` },
-    )
-  }
-  return reasons
+  return `${result.quadrant} ${result.strategy}: ${contribution}; ${stability}`
 }
+
+type QuadrantTexts = {
+  readonly topShare: string
+  readonly minActive: string
+  readonly maxCv: string
+  /** The first reason of customers without a purchase in the window, by quadrant, periods and stability. */
+  readonly idle: Map<string, Reason>
+}
+
+/** The parts of the quadrant texts that come from the configuration, made once for each configuration. */
+const quadrantTexts = lastOf(
+  (config: QuadrantConfig): QuadrantTexts => ({
+    topShare: percent(1 - config.contributionQuantile),
+    minActive: percent(config.minActiveShare),
+    maxCv: fixed2(config.maxCv),
+    idle: new Map(),
+  }),
+)
+
+const costToServe = lastOf((cost: number) => `cost to serve ${money(cost)}`)
 
 export function patternReasons(result: PatternResult, config: PatternConfig): Reason[] {
   const { pattern, periods, activePeriods, relativeChange, residualCv } = result
@@ -179,14 +213,11 @@ export function patternReasons(result: PatternResult, config: PatternConfig): Re
   }
   const trend = `spend trend ${signedPercent(relativeChange)} over ${plural(periods, 'period')}`
   const scatter = `scatter around the trend (CV) ${fixed2(residualCv)}`
-  const limit = percent(config.changeThreshold)
+  const { limit, maxScatter } = patternTexts(config)
   switch (pattern) {
     case 'irregular':
       return [
-        {
-          code: 'PATTERN_IRREGULAR',
-          text: `spend too uneven for a trend: ${scatter}, above ${fixed2(config.maxResidualCv)}`,
-        },
+        { code: 'PATTERN_IRREGULAR', text: `spend too uneven for a trend: ${scatter}, above ${maxScatter}` },
       ]
     case 'increasing':
       return [{ code: 'PATTERN_INCREASING', text: `${trend}, more than +${limit}; ${scatter}` }]
@@ -197,11 +228,16 @@ export function patternReasons(result: PatternResult, config: PatternConfig): Re
   }
 }
 
+/** The parts of the pattern texts that come from the configuration, made once for each configuration. */
+const patternTexts = lastOf((config: PatternConfig) => ({
+  limit: percent(config.changeThreshold),
+  maxScatter: fixed2(config.maxResidualCv),
+}))
+
 export function decisionReasons(result: DecisionResult, config: DecisionConfig): Reason[] {
   const value = `net value ${money(result.netValue)}`
-  const cost = `the planned marketing cost ${money(result.marketingCost)}`
+  const { cost, line, investAmount } = decisionTexts(config)(result.marketingCost)
   const risk = `churn risk ${percent(result.churnRisk)}`
-  const line = percent(config.highChurnRisk)
   const reasons: Reason[] = []
   if (result.belowMarketingCost) {
     reasons.push({ code: 'NET_VALUE_BELOW_MARKETING_COST', text: `${value} is below ${cost}` })
@@ -224,7 +260,7 @@ export function decisionReasons(result: DecisionResult, config: DecisionConfig):
     case 'invest':
       reasons.push({
         code: 'DECISION_INVEST',
-        text: `${value} is at least ${config.investMultiple} times ${cost} (${money(config.investMultiple * result.marketingCost)}) and ${risk} is below ${line}: invest`,
+        text: `${value} is at least ${config.investMultiple} times ${cost} (${investAmount}) and ${risk} is below ${line}: invest`,
       })
       break
     case 'maintain':
@@ -232,7 +268,7 @@ export function decisionReasons(result: DecisionResult, config: DecisionConfig):
         code: 'DECISION_MAINTAIN',
         text: result.highChurnRisk
           ? `${value} covers ${cost}, but ${risk} is at or above ${line}: maintain`
-          : `${value} covers ${cost} but is below ${config.investMultiple} times it (${money(config.investMultiple * result.marketingCost)}): maintain`,
+          : `${value} covers ${cost} but is below ${config.investMultiple} times it (${investAmount}): maintain`,
       })
       break
   }
@@ -243,6 +279,31 @@ export function decisionReasons(result: DecisionResult, config: DecisionConfig):
     })
   }
   return reasons
+}
+
+/**
+ * The parts of the decision texts that come from the configuration and the marketing cost, made once
+ * for each configuration and cost.
+ */
+const decisionTexts = lastOf((config: DecisionConfig) =>
+  lastOf((marketingCost: number) => ({
+    cost: `the planned marketing cost ${money(marketingCost)}`,
+    line: percent(config.highChurnRisk),
+    investAmount: money(config.investMultiple * marketingCost),
+  })),
+)
+
+/**
+ * `build`, remembering the last key and what it built: the builders above are called with the same
+ * configuration (and mostly the same cut-offs and costs) for every customer of a run. Keys are
+ * compared with ===, so a configuration must not be changed once used (it never is: it is parsed once).
+ */
+function lastOf<K, V>(build: (key: K) => V): (key: K) => V {
+  let last: { readonly key: K; readonly value: V } | undefined
+  return (key) => {
+    if (last === undefined || last.key !== key) last = { key, value: build(key) }
+    return last.value
+  }
 }
 
 export type ChurnReasonInput = {

@@ -250,6 +250,40 @@ describe('quadrant reasons', () => {
       text: 'expected margin 9.00 covers the cost to serve 6.50; keep serving',
     })
   })
+
+  it('state each customer without a purchase in the window with its own periods and configuration', () => {
+    const strict = { ...DEFAULT_QUADRANT_CONFIG, minActiveShare: 0.75, contributionQuantile: 0.9 }
+    const idle = (periods: number, config = DEFAULT_QUADRANT_CONFIG, costToServe = 20) =>
+      quadrantReasons(
+        quadrantOf(
+          { contribution: 0, series: Array(periods).fill(0), expectedMargin: 1, costToServe },
+          800,
+          config,
+        ),
+        config,
+      )
+    const twelve = [
+      {
+        code: 'QUADRANT_EIV',
+        text: 'EIV clear out: contribution 0.00 is not positive; unstable: active in 0 of 12 periods (0%), below 50%; no positive spend',
+      },
+      { code: 'CLEAR_OUT_RECOMMENDED', text: 'expected margin 1.00 does not cover the cost to serve 20.00' },
+    ]
+    // Texts shared between customers and configurations read once are still each call's own.
+    expect(idle(12)).toEqual(twelve)
+    expect(idle(4)[0]?.text).toContain('active in 0 of 4 periods (0%), below 50%')
+    expect(idle(12, strict)[0]?.text).toContain('active in 0 of 12 periods (0%), below 75%')
+    expect(
+      quadrantReasons(
+        quadrantOf({ contribution: 300, series: [10, 0], expectedMargin: 50, costToServe: 20 }, 800, strict),
+        strict,
+      )[0]?.text,
+    ).toContain('below the top-10% threshold')
+    expect(idle(12, DEFAULT_QUADRANT_CONFIG, 2.5)[1]?.text).toBe(
+      'expected margin 1.00 does not cover the cost to serve 2.50',
+    )
+    expect(idle(12)).toEqual(twelve)
+  })
 })
 
 describe('pattern reasons', () => {
