@@ -136,19 +136,27 @@ export class BlockScorer {
       used += bytes.write(line, used, 'utf8')
       bytes[used++] = 10
       netValue[k] = record.netValue
-      for (let d = 0; d < DIMENSIONS.length; d++) {
-        const name = record[DIMENSIONS[d] as Dimension]
-        const known = this.codes[d] as Map<string, number>
-        let code = known.get(name)
-        if (code === undefined) {
-          code = known.size
-          known.set(name, code)
-          ;(names[d] as string[]).push(name)
-        }
-        codes[k * DIMENSIONS.length + d] = code
-      }
+      // DIMENSIONS order, each field read by name (a read by a varying key is slower).
+      const at = k * DIMENSIONS.length
+      codes[at] = this.code(0, record.tier, names)
+      codes[at + 1] = this.code(1, record.quadrant, names)
+      codes[at + 2] = this.code(2, record.rfmSegment, names)
+      codes[at + 3] = this.code(3, record.pattern, names)
+      codes[at + 4] = this.code(4, record.decision, names)
     }
     return { block, count, bytes: bytes.subarray(0, used), netValue, codes, names }
+  }
+
+  /** The code of dimension `d`'s `name`, numbered when first met (and then added to `names`). */
+  private code(d: number, name: string, names: string[][]): number {
+    const known = this.codes[d] as Map<string, number>
+    let code = known.get(name)
+    if (code === undefined) {
+      code = known.size
+      known.set(name, code)
+      ;(names[d] as string[]).push(name)
+    }
+    return code
   }
 
   /** Takes back the output buffer of an earlier block. */

@@ -138,7 +138,9 @@ export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig):
     Number.isInteger(result.periods) &&
     result.periods >= 0 &&
     result.periods < 1e4
-  const key = idle ? `${result.quadrant}:${result.periods}:${result.stable}` : undefined
+  const key = idle
+    ? (result.periods * 4 + QUADRANT_NUMBER[result.quadrant]) * 2 + (result.stable ? 1 : 0)
+    : undefined
   let first = key === undefined ? undefined : texts.idle.get(key)
   if (first === undefined) {
     first = { code: `QUADRANT_${result.quadrant}`, text: quadrantText(result, config, texts) }
@@ -182,8 +184,13 @@ type QuadrantTexts = {
   readonly minActive: string
   readonly maxCv: string
   /** The first reason of customers without a purchase in the window, by quadrant, periods and stability. */
-  readonly idle: Map<string, Reason>
+  readonly idle: Map<number, Reason>
 }
+
+const QUADRANT_NUMBER = { EI: 0, EII: 1, EIII: 2, EIV: 3 } as const satisfies Record<
+  QuadrantResult['quadrant'],
+  number
+>
 
 /** The parts of the quadrant texts that come from the configuration, made once for each configuration. */
 const quadrantTexts = lastOf(
