@@ -201,7 +201,7 @@ describe('record lines', () => {
     )
   })
 
-  it('every reason the scorer gives is plain text to JSON, so scoreLine writes JSON.stringify of every record', async () => {
+  it('every reason the scorer gives is printable ASCII that JSON leaves as it is, so scoreLine writes JSON.stringify of every record', async () => {
     // Configurations that reach every decision (stop, reduce, key customers not stopped), both time
     // units and both stability periods.
     const configs = [
@@ -217,6 +217,7 @@ describe('record lines', () => {
           codes.add(code)
           expect(JSON.stringify(code)).toBe(`"${code}"`)
           expect(JSON.stringify(text)).toBe(`"${text}"`)
+          expect(text).toMatch(/^[ -~]*$/)
         }
         expect(scoreLine(r)).toBe(JSON.stringify(r))
       }
