@@ -29,7 +29,7 @@ import {
   valueTierFigures,
 } from './population.ts'
 import { formatRecord, type RecordFormat } from './record-format.ts'
-import { DIMENSIONS, type Dimension, type PopulationReport } from './report.ts'
+import { DIMENSIONS, type PopulationReport } from './report.ts'
 import { type RowStore, type ScatterTask, scatterBuffers, scatterRows } from './row-store.ts'
 import { scorePopulation } from './score-population.ts'
 
