@@ -68,7 +68,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     description: 'the scoring CLI end to end: file in, scores and report out',
     script: 'scripts/score.ts',
     // As `npm run score` runs it; the report's per-phase timings become metrics.
-    nodeOptions: ['--max-semi-space-size=16'],
+    nodeOptions: ['--max-semi-space-size=16', '--single-threaded-gc'],
     timingsFile: 'bench/tmp/report.json',
     args: ({ input, asOf }) => [
       '--input',
