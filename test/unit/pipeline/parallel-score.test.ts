@@ -1,10 +1,8 @@
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Transaction } from '../../../shared/domain/transaction.ts'
-import { parseTransactions } from '../../../shared/ingest/parse-transactions.ts'
 import { customerTable, tableOfInputs } from '../../../shared/pipeline/customer-table.ts'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
 import { ScorePool, writeScores } from '../../../shared/pipeline/parallel-score.ts'
@@ -14,27 +12,9 @@ import { populationReport } from '../../../shared/pipeline/report.ts'
 import { RowStore } from '../../../shared/pipeline/row-store.ts'
 import { customerInputs, scorePopulation } from '../../../shared/pipeline/score-population.ts'
 import { parseScoringConfig } from '../../../shared/scoring-config.ts'
+import { loadRows, loadSample, storeOf } from './cdnow-sample.ts'
 
-const SAMPLE = join(import.meta.dirname, '../../../infra/local/sample/cdnow-transactions.csv')
 const AS_OF = '1998-06-30'
-
-async function loadRows(): Promise<Transaction[]> {
-  const rows: Transaction[] = []
-  for await (const batch of parseTransactions(createReadStream(SAMPLE), { fileName: 'cdnow.csv' })) {
-    rows.push(...batch.rows)
-  }
-  return rows
-}
-
-function storeOf(rows: readonly Transaction[]): RowStore {
-  const store = new RowStore()
-  store.addAll(rows)
-  return store
-}
-
-async function loadSample(): Promise<RowStore> {
-  return storeOf(await loadRows())
-}
 
 /** Collects what a LineWriter writes. */
 function sink() {

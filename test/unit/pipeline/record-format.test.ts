@@ -1,16 +1,13 @@
-import { createReadStream } from 'node:fs'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { csvCell } from '../../../shared/csv.ts'
 import { SCORE_FIELDS, type ScoreRecord } from '../../../shared/domain/score-record.ts'
-import { parseTransactions } from '../../../shared/ingest/parse-transactions.ts'
 import { customerTable } from '../../../shared/pipeline/customer-table.ts'
 import { fitTable } from '../../../shared/pipeline/population.ts'
 import { csvRecord, flatString, scoreLine } from '../../../shared/pipeline/record-format.ts'
-import { RowStore } from '../../../shared/pipeline/row-store.ts'
 import { scorePopulation } from '../../../shared/pipeline/score-population.ts'
 import { parseScoringConfig } from '../../../shared/scoring-config.ts'
+import { loadSample } from './cdnow-sample.ts'
 
 /** Characters that need escaping or quoting somewhere, and some that need none but are not ASCII. */
 const AWKWARD = [
@@ -117,14 +114,9 @@ function recordWith(reason: fc.Arbitrary<{ code: string; text: string }>): fc.Ar
     .map((r) => r as unknown as ScoreRecord)
 }
 
-const CDNOW = join(import.meta.dirname, '../../../infra/local/sample/cdnow-transactions.csv')
-
 /** The records of the CDNOW sample (2357 customers) scored as of 1998-06-30 under `config`. */
 async function sampleRecords(config: Record<string, unknown>): Promise<ScoreRecord[]> {
-  const store = new RowStore()
-  for await (const batch of parseTransactions(createReadStream(CDNOW), { fileName: 'cdnow.csv' })) {
-    store.addAll(batch.rows)
-  }
+  const store = await loadSample()
   const asOf = '1998-06-30'
   const parsed = parseScoringConfig(config)
   const table = customerTable(store, asOf, parsed)
