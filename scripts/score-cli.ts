@@ -89,8 +89,12 @@ async function main(): Promise<number> {
   const started = performance.now()
   const cpu = [process.cpuUsage()]
   const size = statSync(args.input).size
-  // The worker threads load their code while the input is read.
-  const pool = ScorePool.start(args.workers ?? (size >= POOL_MIN_BYTES ? defaultWorkers() : 0))
+  const workers = args.workers ?? (size >= POOL_MIN_BYTES ? defaultWorkers() : 0)
+  // The worker threads load their code while the input is read, once a CPU is free for it.
+  let pool: ScorePool | undefined
+  const startPool = () => {
+    pool ??= ScorePool.start(workers)
+  }
   const progress = new Progress(size)
   let store: RowStore
   let rejections: RowRejection[]
@@ -102,8 +106,9 @@ async function main(): Promise<number> {
         fileName: basename(args.input),
         timeZone: args.timeZone,
         onBytes: (bytes) => progress.advance(bytes),
+        onCpuFree: startPool,
       },
-      pool === undefined ? undefined : partWorker,
+      workers > 0 ? partWorker : undefined,
     ))
   } catch (error) {
     if (error instanceof InvalidUploadError) {

@@ -28,6 +28,12 @@ export interface ParseFileOptions {
   readonly onBytes?: ((bytes: number) => void) | undefined
   /** Smaller files are read on one thread; default MIN_SPLIT_BYTES. */
   readonly minSplitBytes?: number | undefined
+  /**
+   * Called once, when a CPU is left for other work (such as starting more worker threads): at the start
+   * when the file is read on this thread alone, else once this thread has read its part (the other
+   * thread may still be reading, and the parts are merged here).
+   */
+  readonly onCpuFree?: (() => void) | undefined
 }
 
 export interface ParsedFile {
@@ -89,6 +95,11 @@ export async function parseFile(
   options: ParseFileOptions,
   reader?: PartReader,
 ): Promise<ParsedFile> {
+  let cpuFree = options.onCpuFree
+  const freeCpu = () => {
+    cpuFree?.()
+    cpuFree = undefined
+  }
   const split = reader === undefined ? undefined : splitPoint(path, options.fileName, options.minSplitBytes)
   if (reader !== undefined && split !== undefined) {
     const second = reader({
@@ -114,6 +125,7 @@ export async function parseFile(
         end = partEnd
       },
     })
+    freeCpu()
     const rest = await settled
     if (end?.atRecordEnd && rest !== undefined) {
       first.store.merge(rest.part)
@@ -125,6 +137,7 @@ export async function parseFile(
     }
   }
   const whole: ParsedFile = { store: new RowStore(), rejections: [], threads: 1 }
+  freeCpu()
   const input = isGzip(path)
     ? createReadStream(path, { highWaterMark: READ_HIGH_WATER_MARK })
     : fileChunks(path, 0, Number.POSITIVE_INFINITY)

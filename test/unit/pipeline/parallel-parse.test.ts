@@ -87,6 +87,46 @@ describe('reading a file on two threads', { timeout: 60_000 }, () => {
     expect(contents(two)).toEqual(contents(one))
   })
 
+  it('tells once when a CPU is free: after its own part when split, else before reading', async () => {
+    /** The bytes read here before and after the call, and the number of calls. */
+    async function cpuFree(path: string, fileName: string, minSplitBytes?: number) {
+      const seen = { before: 0, after: 0, calls: 0 }
+      const parsed = await parseFile(
+        path,
+        {
+          fileName,
+          timeZone: 'UTC',
+          minSplitBytes,
+          onBytes: (bytes) => {
+            if (seen.calls === 0) seen.before += bytes
+            else seen.after += bytes
+          },
+          onCpuFree: () => {
+            seen.calls++
+          },
+        },
+        partWorker,
+      )
+      return { ...seen, threads: parsed.threads }
+    }
+    const split = await cpuFree(write('free.csv', transactionLines(4_000)), 'free.csv', 0)
+    expect(split).toMatchObject({ threads: 2, calls: 1, after: 0 })
+    expect(split.before).toBeGreaterThan(0)
+    const small = await cpuFree(write('free-small.csv', transactionLines(100)), 'free-small.csv')
+    expect(small).toMatchObject({ threads: 1, calls: 1, before: 0 })
+    expect(small.after).toBeGreaterThan(0)
+    // A quoted field across the split: read again on this thread, still one call.
+    const [header, ...rows] = transactionLines(2_000)
+    const quoted = [
+      `${header},note`,
+      ...rows.slice(0, 1_000).map((line) => `${line},`),
+      `C1,2026-02-14,10,q,3,"${'x\n'.repeat(20_000)}"`,
+      ...rows.slice(1_000).map((line) => `${line},`),
+    ]
+    const again = await cpuFree(write('free-quoted.csv', quoted), 'free-quoted.csv', 0)
+    expect(again).toMatchObject({ threads: 1, calls: 1 })
+  })
+
   it('reads gzipped, JSON-lines and small files on one thread', async () => {
     const path = write('rows.jsonl', ['{"customer_id":"a","transaction_date":"2026-01-01","amount":1}'])
     expect(splitPoint(path, 'rows.jsonl', 0)).toBeUndefined()
