@@ -18,14 +18,17 @@ import {
 import type { LineWriter } from './line-writer.ts'
 import {
   assembleModel,
+  customerValues,
   type FitColumns,
   fitPurchases,
   fitSpend,
   NotEnoughDataError,
-  netValues,
   type PopulationModel,
   populationCutoffs,
   Scorer,
+  type ValueColumns,
+  valueAt,
+  valueColumns,
   valueTierFigures,
 } from './population.ts'
 import { formatRecord, type RecordFormat } from './record-format.ts'
@@ -45,6 +48,8 @@ export interface BlockScorerInit {
   readonly config: ScoringConfig
   readonly asOf: string
   readonly format: RecordFormat
+  /** The customers' value figures under `model` and `config` (shared memory), computed when it was fitted. */
+  readonly values?: ValueColumns | undefined
 }
 
 /** A block's output lines, and each record's net value and segments, coded by `names`. */
@@ -67,13 +72,13 @@ export type Task =
       readonly config: ScoringConfig
     }
   | {
-      readonly kind: 'netValues'
+      readonly kind: 'values'
       readonly columns: FitColumns
       readonly config: ScoringConfig
       readonly bgnbd: BgNbdFit
       readonly gammaGamma: PopulationModel['gammaGamma']
       /** Shared memory, written at customers `from` to `to - 1`. */
-      readonly out: Float64Array
+      readonly out: ValueColumns
       readonly from: number
       readonly to: number
     }
@@ -108,6 +113,7 @@ export class BlockScorer {
   private readonly reader: CustomerReader
   private readonly scorer: Scorer
   private readonly format: RecordFormat
+  private readonly values: ValueColumns | undefined
   private readonly codes = DIMENSIONS.map(() => new Map<string, number>())
   /** Output buffers handed back once written, to be filled again (fresh memory costs page faults). */
   private readonly spare: ArrayBuffer[] = []
@@ -116,6 +122,7 @@ export class BlockScorer {
     this.reader = new CustomerReader(init.data)
     this.scorer = new Scorer(init.model, init.config, init.asOf)
     this.format = init.format
+    this.values = init.values
   }
 
   score(block: number, from: number, ids: readonly string[]): BlockResult {
@@ -126,7 +133,10 @@ export class BlockScorer {
     let bytes = this.buffer(count * 2048)
     let used = 0
     for (let k = 0; k < count; k++) {
-      const record = this.scorer.score(this.reader.input(from + k, ids[k] as string))
+      const input = this.reader.input(from + k, ids[k] as string)
+      const { values } = this
+      const record =
+        values === undefined ? this.scorer.score(input) : this.scorer.score(input, valueAt(values, from + k))
       const line = formatRecord(record, this.format)
       if (used + 3 * line.length + 1 > bytes.length) {
         const bigger = this.buffer(2 * bytes.length + 3 * line.length + 1)
@@ -178,8 +188,8 @@ export function runTask(task: Task): unknown {
       return fitPurchases(task.columns)
     case 'spend':
       return fitSpend(task.columns)
-    case 'netValues':
-      netValues(task.columns, task.config, task.bgnbd, task.gammaGamma, task.out, task.from, task.to)
+    case 'values':
+      customerValues(task.columns, task.config, task.bgnbd, task.gammaGamma, task.out, task.from, task.to)
       return task.to - task.from
     case 'scatter':
       scatterRows(task)
@@ -241,6 +251,15 @@ export class ScorePool {
   private nextRequest = 0
   private session: Session | undefined
   private closed = false
+  /** The last fit's table, model, configuration and the customers' value figures under them. */
+  private fitted:
+    | {
+        readonly table: CustomerTable
+        readonly model: PopulationModel
+        readonly config: ScoringConfig
+        readonly values: ValueColumns
+      }
+    | undefined
 
   private constructor(workers: Worker[]) {
     this.workers = workers
@@ -349,31 +368,44 @@ export class ScorePool {
     const gammaGamma = await spend
     const populationCuts = await cutoffs
     onModelsFitted?.()
-    const netValue = new Float64Array(new SharedArrayBuffer(8 * table.size))
+    const values = valueColumns(table.size, true)
     const parts = this.workers.length + 1
     const bound = (k: number) => Math.round((table.size * k) / parts)
     // This thread takes the last range: a store's table lists its customers from the oldest, whose
     // (x, T) pairs are the most varied and so the slowest to value, and the tiers come after here.
     const remote = this.workers.map((_, k) =>
       this.request(k, {
-        kind: 'netValues',
+        kind: 'values',
         columns,
         config,
         bgnbd,
         gammaGamma,
-        out: netValue,
+        out: values,
         from: bound(k),
         to: bound(k + 1),
       }),
     )
     const local = settle(() =>
-      netValues(columns, config, bgnbd, gammaGamma, netValue, bound(parts - 1), table.size),
+      customerValues(columns, config, bgnbd, gammaGamma, values, bound(parts - 1), table.size),
     )
     await Promise.allSettled([local, ...remote])
     await local
     for (const part of remote) await part
-    const tiers = valueTierFigures(table, config, bgnbd, gammaGamma, netValue)
-    return assembleModel(table.size, config, asOf, runId, bgnbd, gammaGamma, tiers, populationCuts)
+    const tiers = valueTierFigures(table, config, bgnbd, gammaGamma, values.netValue)
+    const model = assembleModel(table.size, config, asOf, runId, bgnbd, gammaGamma, tiers, populationCuts)
+    this.fitted = { table, model, config, values }
+    return model
+  }
+
+  /**
+   * The customers' value figures computed by the last `fit`, when it fitted this model on this table
+   * with this configuration: the scoring then reads them instead of computing them again.
+   */
+  valuesOf(table: CustomerTable, model: PopulationModel, config: ScoringConfig): ValueColumns | undefined {
+    const fitted = this.fitted
+    return fitted?.table === table && fitted.model === model && fitted.config === config
+      ? fitted.values
+      : undefined
   }
 
   /**
@@ -555,8 +587,9 @@ export async function writeScores(
   pool?: ScorePool,
 ): Promise<void> {
   if (pool !== undefined && table instanceof StoreCustomerTable) {
+    const values = pool.valuesOf(table, model, config)
     await pool.score(
-      { data: table.data, model, config, asOf, format },
+      { data: table.data, model, config, asOf, format, values },
       (i) => table.customerId(i),
       table.size,
       sink,

@@ -189,31 +189,66 @@ export function populationCutoffs(table: FitColumns, config: ScoringConfig): Pop
 
 /**
  * The value tiers' cut-offs and Pareto figures, from every customer's net value under the two fits
- * (`netValues` of the whole table unless given).
+ * (`customerValues` of the whole table unless given).
  */
 export function valueTierFigures(
   table: FitTable,
   config: ScoringConfig,
   bgnbd: BgNbdFit,
   gammaGamma: PopulationModel['gammaGamma'],
-  netValue: Float64Array = netValues(table, config, bgnbd, gammaGamma),
+  netValue: Float64Array = customerValues(table, config, bgnbd, gammaGamma).netValue,
 ): Pick<PopulationModel, 'valueCutoffs' | 'pareto'> {
   return tierFigures(netValue, (i) => table.customerId(i), table.uniqueIds, config.tiers)
 }
 
+/** Each customer's value figures under the two fits (what `Scorer.score` computes), in columns. */
+export interface ValueColumns {
+  readonly pAlive: Float64Array
+  readonly expectedPurchases: Float64Array
+  readonly expectedSpend: Float64Array
+  readonly clv: Float64Array
+  readonly retentionCost: Float64Array
+  readonly netValue: Float64Array
+}
+
+/** Value columns for `size` customers, on shared memory when `shared` (for worker threads). */
+export function valueColumns(size: number, shared = false): ValueColumns {
+  const column = () => (shared ? new Float64Array(new SharedArrayBuffer(8 * size)) : new Float64Array(size))
+  return {
+    pAlive: column(),
+    expectedPurchases: column(),
+    expectedSpend: column(),
+    clv: column(),
+    retentionCost: column(),
+    netValue: column(),
+  }
+}
+
+/** Customer `i`'s value figures, as `customerValues` wrote them. */
+export function valueAt(columns: ValueColumns, i: number): CustomerValue {
+  return {
+    pAlive: columns.pAlive[i] as number,
+    expectedPurchases: columns.expectedPurchases[i] as number,
+    expectedSpend: columns.expectedSpend[i] as number,
+    clv: columns.clv[i] as number,
+    retentionCost: columns.retentionCost[i] as number,
+    netValue: columns.netValue[i] as number,
+  }
+}
+
 /**
- * The net values of customers `from` to `to - 1` of the table under the two fits (as `Scorer` gives
+ * The value figures of customers `from` to `to - 1` of the table under the two fits (as `Scorer` gives
  * them), written at the same places of `out`. Ranges of customers may run on different threads.
  */
-export function netValues(
+export function customerValues(
   table: FitColumns,
   config: ScoringConfig,
   bgnbd: BgNbdFit,
   gammaGamma: PopulationModel['gammaGamma'],
-  out: Float64Array = new Float64Array(table.size),
+  out: ValueColumns = valueColumns(table.size),
   from = 0,
   to: number = table.size,
-): Float64Array {
+): ValueColumns {
   new ValueModel(bgnbd, gammaGamma, config).ofRange(table, from, to, out)
   return out
 }
@@ -298,10 +333,13 @@ export class Scorer {
     this.churn = new ChurnReasons({ ...config.decision, ...config.recency }, model.recencyPercentiles)
   }
 
-  score(customer: CustomerInput): ScoreRecord {
+  /**
+   * The customer's record. `value`, when given, is the customer's value under this scorer's model and
+   * configuration as computed before (`customerValues`, the same computation), so it is not done again.
+   */
+  score(customer: CustomerInput, value: CustomerValue = this.value.of(customer.summary)): ScoreRecord {
     const { model, config } = this
     const { summary: s, periodic } = customer
-    const value = this.value.of(s)
     const churnRisk = 1 - value.pAlive
     const rfm = rfmScores(model.rfm, {
       recency: s.recencyDays,
@@ -381,7 +419,8 @@ export class Scorer {
   }
 }
 
-interface CustomerValue {
+/** A customer's value under a model's two fits (ValueModel). */
+export interface CustomerValue {
   readonly pAlive: number
   readonly expectedPurchases: number
   readonly expectedSpend: number
@@ -428,16 +467,17 @@ class ValueModel {
     return this.ofFigures(s.x, s.tx, s.T, s.zbar)
   }
 
-  /** Net values of customers `from` to `to - 1` of the table, into `netValue` at the same places. */
-  ofRange(table: FitColumns, from: number, to: number, netValue: Float64Array): void {
+  /** Value figures of customers `from` to `to - 1` of the table, into `out` at the same places. */
+  ofRange(table: FitColumns, from: number, to: number, out: ValueColumns): void {
     const { x, tx, T, zbar } = table
     for (let i = from; i < to; i++) {
-      netValue[i] = this.ofFigures(
-        x[i] as number,
-        tx[i] as number,
-        T[i] as number,
-        zbar[i] as number,
-      ).netValue
+      const value = this.ofFigures(x[i] as number, tx[i] as number, T[i] as number, zbar[i] as number)
+      out.pAlive[i] = value.pAlive
+      out.expectedPurchases[i] = value.expectedPurchases
+      out.expectedSpend[i] = value.expectedSpend
+      out.clv[i] = value.clv
+      out.retentionCost[i] = value.retentionCost
+      out.netValue[i] = value.netValue
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { customerTable, tableOfInputs } from '../../../shared/pipeline/customer-table.ts'
+import { type CustomerTable, customerTable, tableOfInputs } from '../../../shared/pipeline/customer-table.ts'
 import { LineWriter } from '../../../shared/pipeline/line-writer.ts'
 import { ScorePool, writeScores } from '../../../shared/pipeline/parallel-score.ts'
 import { fitTable } from '../../../shared/pipeline/population.ts'
@@ -65,11 +65,13 @@ describe('scoring with worker threads', () => {
         expect([...Array(table.size).keys()].map((i) => table.input(i))).toEqual(
           customerInputs(store, AS_OF, config),
         )
-        expect(await pool.fit(table, config, AS_OF, 'r1')).toEqual(model)
+        const fitted = await pool.fit(table, config, AS_OF, 'r1')
+        expect(fitted).toEqual(model)
         const actual = sink()
         const report = populationReport(model)
         if (format === 'csv') await actual.out.line(csvHeader())
-        await writeScores(table, model, config, AS_OF, format, { out: actual.out, report }, pool)
+        // The pool's own model: the value figures computed in its fit are read, not computed again.
+        await writeScores(table, fitted, config, AS_OF, format, { out: actual.out, report }, pool)
         await actual.out.end()
         expect(actual.text()).toBe(expected.text())
         expect(report.summary()).toEqual(expectedReport.summary())
@@ -93,6 +95,37 @@ describe('scoring with worker threads', () => {
     const expected = await write('single.jsonl')
     expect(expected.split('\n')).toHaveLength(2358)
     for (const [k, pool] of pools.entries()) expect(await write(`pool-${k}.jsonl`, pool)).toBe(expected)
+  })
+
+  it('scores with the model and configuration it is given, not with the value figures of its last fit', {
+    timeout: WORKER_TEST_TIMEOUT_MS,
+  }, async () => {
+    const store = await loadSample()
+    const fittedConfig = parseScoringConfig({})
+    const config = parseScoringConfig({ marginRate: 0.3, retentionCostPerYear: 2 })
+    const single = customerTable(store, AS_OF, config)
+    const model = fitTable(single, config, AS_OF, 'other')
+    const linesOf = (m: typeof model) =>
+      Array.from(scorePopulation(single, config, AS_OF, { runId: m.runId, model: m }).records, (record) =>
+        JSON.stringify(record),
+      )
+    const scored = async (pool: ScorePool, table: CustomerTable, m: typeof model) => {
+      const actual = sink()
+      const sinks = { out: actual.out, report: populationReport(m) }
+      await writeScores(table, m, config, AS_OF, 'jsonl', sinks, pool)
+      await actual.out.end()
+      return actual.text().trimEnd().split('\n')
+    }
+    for (const pool of pools) {
+      const table = await pool.table(store, AS_OF, config)
+      const fitted = await pool.fit(table, fittedConfig, AS_OF, 'r')
+      // Another model, and the fitted model under another configuration than the fit's.
+      for (const m of [model, fitted]) expect(await scored(pool, table, m)).toEqual(linesOf(m))
+      // Fitted under this configuration, then scored with another model.
+      const same = await pool.fit(table, config, AS_OF, 'r')
+      const other = { ...same, bgnbd: { ...same.bgnbd, r: 2 * same.bgnbd.r } }
+      expect(await scored(pool, table, other)).toEqual(linesOf(other))
+    }
   })
 
   it('builds the same table from a file read in two parts, the second part put in place on a worker', async () => {
