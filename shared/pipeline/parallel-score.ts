@@ -330,9 +330,10 @@ export class ScorePool {
 
   /**
    * `fitTable`, with its three independent parts side by side: BG/NBD (the longest) on the first
-   * worker, the spend fit on a second one (else here) and the cut-offs here; then every customer's net
-   * value, for the value tiers, in ranges on this thread and each worker. The same functions on the same
-   * (shared) columns, so the same model; a failure is reported in the order `fitTable` would meet it.
+   * worker, the spend fit on a second one (else here) and the cut-offs here; then every customer's value
+   * figures, whose net values give the value tiers, in ranges on this thread and each worker (kept for
+   * the scoring, `valuesOf`). The same functions on the same (shared) columns, so the same model; a
+   * failure is reported in the order `fitTable` would meet it.
    */
   async fit(
     table: CustomerTable,
