@@ -31,6 +31,26 @@ export class PlainRows {
   get full(): boolean {
     return this.count === PlainRows.CAPACITY
   }
+
+  push(
+    idStart: number,
+    idEnd: number,
+    date: string,
+    amount: number,
+    margin: number,
+    txStart: number,
+    txEnd: number,
+  ): void {
+    const r = this.count
+    this.idStart[r] = idStart
+    this.idEnd[r] = idEnd
+    this.date[r] = date
+    this.amount[r] = amount
+    this.margin[r] = margin
+    this.txStart[r] = txStart
+    this.txEnd[r] = txEnd
+    this.count = r + 1
+  }
 }
 
 /** Where rows of plain lines go (RowStore), a batch at a time. */
@@ -73,6 +93,8 @@ export class PlainLineParser {
   /** The bytes of the last valid date read (none yet: a zero byte, which no date has), and its day. */
   readonly #lastDate = new Uint8Array(10)
   #lastDay = ''
+  /** The columns are customer id, date and amount, in that order and no other: the common layout. */
+  readonly #threeColumns: boolean
 
   constructor(columns: ColumnIndexes, width: number) {
     const roles = new Uint8Array(width)
@@ -82,6 +104,7 @@ export class PlainLineParser {
     if (columns.transactionId >= 0) roles[columns.transactionId] = TRANSACTION_ID
     if (columns.margin >= 0) roles[columns.margin] = MARGIN
     this.#roles = roles
+    this.#threeColumns = width === 3 && roles[0] === CUSTOMER_ID && roles[1] === DATE && roles[2] === AMOUNT
   }
 
   /**
@@ -89,6 +112,7 @@ export class PlainLineParser {
    * (and `rows` unchanged) when the line is not plain or does not end within `bytes`.
    */
   parse(bytes: Uint8Array, pos: number, rows: PlainRows): number {
+    if (this.#threeColumns) return this.#parseThree(bytes, pos, rows)
     const roles = this.#roles
     const width = roles.length
     const n = bytes.length
@@ -103,25 +127,14 @@ export class PlainLineParser {
     for (let f = 0; f < width; f++) {
       const role = roles[f]
       if (role === CUSTOMER_ID) {
-        if (p >= n || ID_CHARS[bytes[p] as number] !== 2) return -1
-        idStart = p++
-        while (p < n && (ID_CHARS[bytes[p] as number] as number) > 0) p++
-        if (p - idStart > MAX_CUSTOMER_ID_LENGTH) return -1
-        idEnd = p
+        idEnd = idEndAt(bytes, p)
+        if (idEnd < 0) return -1
+        idStart = p
+        p = idEnd
       } else if (role === DATE) {
-        // Files are mostly in date order: a line's date is most often the one of the line before.
-        const last = this.#lastDate
-        let same = p + 10 <= n
-        for (let i = 0; same && i < 10; i++) same = bytes[p + i] === last[i]
-        if (same) {
-          date = this.#lastDay
-        } else {
-          const day = plainDay(bytes, p)
-          if (day === undefined) return -1
-          date = day
-          for (let i = 0; i < 10; i++) last[i] = bytes[p + i] as number
-          this.#lastDay = day
-        }
+        const day = this.#day(bytes, p)
+        if (day === undefined) return -1
+        date = day
         p += 10
       } else if (role === AMOUNT || role === MARGIN) {
         const end = this.#decimal(bytes, p)
@@ -159,16 +172,41 @@ export class PlainLineParser {
         return -1
       }
     }
-    const r = rows.count
-    rows.idStart[r] = idStart
-    rows.idEnd[r] = idEnd
-    rows.date[r] = date
-    rows.amount[r] = amount
-    rows.margin[r] = margin
-    rows.txStart[r] = txStart
-    rows.txEnd[r] = txEnd
-    rows.count = r + 1
+    rows.push(idStart, idEnd, date, amount, margin, txStart, txEnd)
     return p
+  }
+
+  /**
+   * `parse` for the layout of exactly customer id, date and amount: the same checks in the fields'
+   * order, without a loop over the fields (about a third faster per line).
+   */
+  #parseThree(bytes: Uint8Array, pos: number, rows: PlainRows): number {
+    const idEnd = idEndAt(bytes, pos)
+    if (idEnd < 0 || bytes[idEnd] !== COMMA) return -1
+    const date = this.#day(bytes, idEnd + 1)
+    if (date === undefined || bytes[idEnd + 11] !== COMMA) return -1
+    let p = this.#decimal(bytes, idEnd + 12)
+    if (p < 0) return -1
+    const c = bytes[p]
+    if (c === LF) p++
+    else if (c === CR && bytes[p + 1] === LF) p += 2
+    else return -1
+    rows.push(pos, idEnd, date, this.#value, Number.NaN, -1, -1)
+    return p
+  }
+
+  /** The day of the `YYYY-MM-DD` at `pos`, or undefined when those 10 bytes are not a valid date. */
+  #day(bytes: Uint8Array, pos: number): string | undefined {
+    // Files are mostly in date order: a line's date is most often the one of the line before.
+    const last = this.#lastDate
+    let same = pos + 10 <= bytes.length
+    for (let i = 0; same && i < 10; i++) same = bytes[pos + i] === last[i]
+    if (same) return this.#lastDay
+    const day = plainDay(bytes, pos)
+    if (day === undefined) return undefined
+    for (let i = 0; i < 10; i++) last[i] = bytes[pos + i] as number
+    this.#lastDay = day
+    return day
   }
 
   /**
@@ -210,6 +248,15 @@ export class PlainLineParser {
 
 const EMPTY = -2
 const NOT_PLAIN = -1
+
+/** Where the plain customer id at `pos` ends (a byte that is no id character), or -1 when there is none. */
+function idEndAt(bytes: Uint8Array, pos: number): number {
+  const n = bytes.length
+  if (pos >= n || ID_CHARS[bytes[pos] as number] !== 2) return -1
+  let p = pos + 1
+  while (p < n && (ID_CHARS[bytes[p] as number] as number) > 0) p++
+  return p - pos > MAX_CUSTOMER_ID_LENGTH ? -1 : p
+}
 
 /** The day of the `YYYY-MM-DD` at `pos`, or undefined when those 10 bytes are not a valid date. */
 function plainDay(bytes: Uint8Array, pos: number): string | undefined {

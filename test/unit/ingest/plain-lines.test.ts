@@ -121,30 +121,46 @@ const values: Record<Column, fc.Arbitrary<string>> = {
   note: others,
 }
 
-const files = fc
-  .record({
-    columns: fc.subarray(['transaction_id', 'margin', 'note'] as Column[]).chain((optional) =>
-      fc.shuffledSubarray(['customer_id', 'transaction_date', 'amount', ...optional] as Column[], {
-        minLength: 3 + optional.length,
-      }),
-    ),
-    crlf: fc.boolean(),
-    finalBreak: fc.boolean(),
-  })
-  .chain(({ columns, crlf, finalBreak }) => {
-    const line = fc.oneof(
-      { weight: 12, arbitrary: fc.tuple(...columns.map((c) => values[c])).map((fields) => fields.join(',')) },
-      fc.constantFrom('', '   ', 'C1,2024-01-01', 'C1,2024-01-01,1,2,3,4,5,6', '"unclosed,2024-01-01,1'),
-    )
-    return fc.record({
-      text: fc
-        .array(line, { maxLength: 40 })
-        .map(
-          (lines) => `${[columns.join(','), ...lines].join(crlf ? '\r\n' : '\n')}${finalBreak ? '\n' : ''}`,
+/** Files whose header has the columns `columns` gives, and lines of their values or broken ones. */
+const filesOf = (columns: fc.Arbitrary<Column[]>) =>
+  fc
+    .record({ columns, crlf: fc.boolean(), finalBreak: fc.boolean() })
+    .chain(({ columns, crlf, finalBreak }) => {
+      const line = fc.oneof(
+        {
+          weight: 12,
+          arbitrary: fc.tuple(...columns.map((c) => values[c])).map((fields) => fields.join(',')),
+        },
+        fc.constantFrom(
+          '',
+          '   ',
+          'C1,2024-01-01',
+          'C1,2024-01-01,1,2,3,4,5,6',
+          '"unclosed,2024-01-01,1',
+          'C1,2024-01-01;5',
+          'C1;2024-01-01,5',
+          'C1,2024-01-015',
         ),
-      cuts: fc.array(fc.nat(), { maxLength: 6 }),
+      )
+      return fc.record({
+        text: fc
+          .array(line, { maxLength: 40 })
+          .map(
+            (lines) => `${[columns.join(','), ...lines].join(crlf ? '\r\n' : '\n')}${finalBreak ? '\n' : ''}`,
+          ),
+        cuts: fc.array(fc.nat(), { maxLength: 6 }),
+      })
     })
-  })
+
+const files = filesOf(
+  fc.subarray(['transaction_id', 'margin', 'note'] as Column[]).chain((optional) =>
+    fc.shuffledSubarray(['customer_id', 'transaction_date', 'amount', ...optional] as Column[], {
+      minLength: 3 + optional.length,
+    }),
+  ),
+)
+/** The common layout, which the fast path reads without a loop over the fields. */
+const threeColumnFiles = filesOf(fc.constant<Column[]>(['customer_id', 'transaction_date', 'amount']))
 
 describe('the fast path of plain CSV lines', () => {
   it('gives the same rows, customers, dropped repeats, rejections and errors as the careful path', async () => {
@@ -157,6 +173,24 @@ describe('the fast path of plain CSV lines', () => {
       }),
       { numRuns: 400 },
     )
+  })
+
+  it('gives the same as the careful path for files of exactly customer_id, transaction_date, amount', async () => {
+    await fc.assert(
+      fc.asyncProperty(threeColumnFiles, async ({ text, cuts }) => {
+        const bytes = encode(text)
+        const at = cuts.map((cut) => cut % (bytes.length + 1))
+        expect((await fast(bytes, at, options)).result).toEqual(await careful(bytes, at, options))
+      }),
+      { numRuns: 300 },
+    )
+    const lines = ['customer_id,transaction_date,amount']
+    for (let i = 0; i < 2000; i++)
+      lines.push(`C${i % 50},2024-05-${String(1 + (i % 28)).padStart(2, '0')},${i / 8}`)
+    const plain = encode(`${lines.join('\r\n')}\r\n`)
+    const { result, plainRows } = await fast(plain, [777, 4000], options)
+    expect(plainRows).toBe(2000)
+    expect(result).toEqual(await careful(plain, [777, 4000], options))
   })
 
   it('reads every plain line itself, and leaves the others to the careful path', async () => {
