@@ -132,11 +132,11 @@ export class BlockScorer {
     const names: string[][] = DIMENSIONS.map(() => [])
     let bytes = this.buffer(count * 2048)
     let used = 0
+    const { values } = this
     for (let k = 0; k < count; k++) {
       const input = this.reader.input(from + k, ids[k] as string)
-      const { values } = this
-      const record =
-        values === undefined ? this.scorer.score(input) : this.scorer.score(input, valueAt(values, from + k))
+      // Without kept value figures, the scorer computes them (its default).
+      const record = this.scorer.score(input, values && valueAt(values, from + k))
       const line = formatRecord(record, this.format)
       if (used + 3 * line.length + 1 > bytes.length) {
         const bigger = this.buffer(2 * bytes.length + 3 * line.length + 1)
