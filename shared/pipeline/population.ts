@@ -23,6 +23,7 @@ import { contributionThreshold, QUADRANT_STRATEGY, quadrantOf } from '../segment
 import {
   ChurnReasons,
   decisionReasons,
+  flatReason,
   type PercentileTable,
   patternReasons,
   percentileTable,
@@ -46,10 +47,10 @@ import {
   tierOf,
   type ValueCutoffs,
 } from '../segments/tiers.ts'
+import { flatString } from '../text.ts'
 import { type CustomerTable, isCustomerTable, tableOfInputs } from './customer-table.ts'
 import type { FitSample, FitTable } from './fit-input.ts'
 import type { PeriodicSpend } from './periodic.ts'
-import { flatString } from './record-format.ts'
 
 /** Everything scoring needs to know about one customer. */
 export interface CustomerInput {
@@ -318,8 +319,8 @@ export class Scorer {
   private readonly modelVersion: string
   private readonly runId: string
   private readonly churn: ChurnReasons
-  /** The RFM reason of each cell (its segment follows from the cell). */
-  private readonly rfmReasons = new Map<string, Reason[]>()
+  /** The RFM reason of each cell of scores 1 to 9 (its segment follows from the cell), by rfmKey. */
+  private readonly rfmReasons: (Reason[] | undefined)[] = new Array(1000).fill(undefined)
 
   /** `asOf` is the day the summaries describe; the model may have been fitted on an earlier day. */
   constructor(model: PopulationModel, config: ScoringConfig, asOf: string = model.asOf) {
@@ -410,10 +411,13 @@ export class Scorer {
   }
 
   private rfmReason(rfm: RfmScores, segment: RfmSegment): Reason[] {
-    let reasons = this.rfmReasons.get(rfm.cell)
+    const { r, f, m } = rfm
+    if (!(r >= 1 && r <= 9 && f >= 1 && f <= 9 && m >= 1 && m <= 9)) return rfmReasons(rfm, segment)
+    const key = (r * 10 + f) * 10 + m
+    let reasons = this.rfmReasons[key]
     if (reasons === undefined) {
-      reasons = rfmReasons(rfm, segment)
-      this.rfmReasons.set(rfm.cell, reasons)
+      reasons = rfmReasons(rfm, segment).map(flatReason)
+      this.rfmReasons[key] = reasons
     }
     return reasons
   }

@@ -1,5 +1,6 @@
 import { csvCell, csvLine } from '../csv.ts'
 import { SCORE_FIELDS, type ScoreRecord } from '../domain/score-record.ts'
+import { flatString } from '../text.ts'
 
 export type RecordFormat = 'jsonl' | 'csv'
 
@@ -62,12 +63,27 @@ export function scoreLine(record: ScoreRecord): string {
   let line = `${fields.slice(0, -1)},"reasons":[`
   for (let i = 0; i < reasons.length; i++) {
     const reason = reasons[i] as ScoreRecord['reasons'][number]
-    const start = reasonStart(reason.code)
+    const start = i < LAST_CODES.length ? startAt(i, reason.code) : reasonStart(reason.code)
     line += i > 0 ? `,${start}` : start
     line += reason.text
     line += '"}'
   }
   return `${line}]}`
+}
+
+/**
+ * The code and start of the last reason at each place of a record: records mostly have the same codes
+ * in the same places, and a comparison of two constant strings is quicker than a lookup.
+ */
+const LAST_CODES: (string | undefined)[] = new Array<undefined>(16).fill(undefined)
+const LAST_STARTS: string[] = new Array<string>(16).fill('')
+
+function startAt(i: number, code: string): string {
+  if (LAST_CODES[i] === code) return LAST_STARTS[i] as string
+  const start = reasonStart(code)
+  LAST_CODES[i] = code
+  LAST_STARTS[i] = start
+  return start
 }
 
 /** `{"code":"CODE","text":"` of each code, made once: fewer parts to join into every line. */
@@ -81,13 +97,4 @@ function reasonStart(code: string): string {
     if (REASON_STARTS.size < 256) REASON_STARTS.set(code, start)
   }
   return start
-}
-
-/**
- * The same text as one flat string. V8's JSON.stringify fast path handles flat strings only, and a
- * string made by concatenation (such as the run id) stays a tree of parts, even once it was flattened
- * for a read. For the few strings that every record shares.
- */
-export function flatString(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string
 }

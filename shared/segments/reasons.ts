@@ -3,6 +3,8 @@
  * the decision. Every builder returns at least one reason. Amounts are shown with two decimals,
  * shares as whole percents, and texts never depend on the locale.
  */
+
+import { flatString } from '../text.ts'
 import type { DecisionConfig, DecisionResult } from './decision.ts'
 import type { PatternConfig, PatternResult } from './pattern.ts'
 import type { QuadrantConfig, QuadrantResult } from './quadrant.ts'
@@ -118,10 +120,12 @@ const tierTexts = lastOf((cutoffs: ValueCutoffs) => {
   const keyCut = cutoffs.key ? ` (key cut-off ${money(cutoffs.key.netValue)})` : ''
   const generalCut = cutoffs.general ? ` (general cut-off ${money(cutoffs.general.netValue)})` : ''
   return {
-    key: `${percent(cutoffs.keyShare)} of customers${keyCut}; ${strategy('key')}`,
-    general: `${percent(cutoffs.generalShare)} of customers after the key tier${generalCut}; ${strategy('general')}`,
-    belowGeneral: cutoffs.general ? `the general cut-off ${money(cutoffs.general.netValue)}` : '',
-    secondary: strategy('secondary'),
+    key: flatString(`${percent(cutoffs.keyShare)} of customers${keyCut}; ${strategy('key')}`),
+    general: flatString(
+      `${percent(cutoffs.generalShare)} of customers after the key tier${generalCut}; ${strategy('general')}`,
+    ),
+    belowGeneral: cutoffs.general ? flatString(`the general cut-off ${money(cutoffs.general.netValue)}`) : '',
+    secondary: flatString(strategy('secondary')),
   }
 })
 
@@ -141,10 +145,17 @@ export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig):
   const key = idle
     ? (result.periods * 4 + QUADRANT_NUMBER[result.quadrant]) * 2 + (result.stable ? 1 : 0)
     : undefined
-  let first = key === undefined ? undefined : texts.idle.get(key)
+  const { idle: kept } = texts
+  // Filled from 0 on without holes, so that the array stays packed.
+  if (key !== undefined) while (kept.length <= key) kept.push(undefined)
+  let first = key === undefined ? undefined : kept[key]
   if (first === undefined) {
-    first = { code: `QUADRANT_${result.quadrant}`, text: quadrantText(result, config, texts) }
-    if (key !== undefined) texts.idle.set(key, first)
+    const text = quadrantText(result, config, texts)
+    first = { code: QUADRANT_CODE[result.quadrant], text }
+    if (key !== undefined) {
+      first = flatReason(first)
+      kept[key] = first
+    }
   }
   const check = result.clearOut
   if (!check) return [first]
@@ -179,12 +190,23 @@ function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: Qua
   return `${result.quadrant} ${result.strategy}: ${contribution}; ${stability}`
 }
 
+/** The code of each quadrant, as constants (codes are compared and looked up for every record). */
+const QUADRANT_CODE = {
+  EI: 'QUADRANT_EI',
+  EII: 'QUADRANT_EII',
+  EIII: 'QUADRANT_EIII',
+  EIV: 'QUADRANT_EIV',
+} as const satisfies Record<QuadrantResult['quadrant'], ReasonCode>
+
 type QuadrantTexts = {
   readonly topShare: string
   readonly minActive: string
   readonly maxCv: string
-  /** The first reason of customers without a purchase in the window, by quadrant, periods and stability. */
-  readonly idle: Map<number, Reason>
+  /**
+   * The first reason of customers without a purchase in the window, by quadrant, periods and stability
+   * (the key in quadrantReasons).
+   */
+  readonly idle: (Reason | undefined)[]
 }
 
 const QUADRANT_NUMBER = { EI: 0, EII: 1, EIII: 2, EIV: 3 } as const satisfies Record<
@@ -198,11 +220,11 @@ const quadrantTexts = lastOf(
     topShare: percent(1 - config.contributionQuantile),
     minActive: percent(config.minActiveShare),
     maxCv: fixed2(config.maxCv),
-    idle: new Map(),
+    idle: [],
   }),
 )
 
-const costToServe = lastOf((cost: number) => `cost to serve ${money(cost)}`)
+const costToServe = lastOf((cost: number) => flatString(`cost to serve ${money(cost)}`))
 
 export function patternReasons(result: PatternResult, config: PatternConfig): Reason[] {
   const { pattern, periods, activePeriods, relativeChange, residualCv } = result
@@ -294,9 +316,9 @@ export function decisionReasons(result: DecisionResult, config: DecisionConfig):
  */
 const decisionTexts = lastOf((config: DecisionConfig) =>
   lastOf((marketingCost: number) => ({
-    cost: `the planned marketing cost ${money(marketingCost)}`,
-    line: percent(config.highChurnRisk),
-    investAmount: money(config.investMultiple * marketingCost),
+    cost: flatString(`the planned marketing cost ${money(marketingCost)}`),
+    line: flatString(percent(config.highChurnRisk)),
+    investAmount: flatString(money(config.investMultiple * marketingCost)),
   })),
 )
 
@@ -360,8 +382,10 @@ function riskReason(
 export class ChurnReasons {
   private readonly config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig
   private readonly table: PercentileTable
-  private readonly risks = new Map<number, Reason>()
-  private readonly recencies = new Map<number, Reason>()
+  /** By the key in `risk`: arrays, as the keys are small whole numbers. */
+  private readonly risks: (Reason | undefined)[] = new Array(101 * 101 * 2).fill(undefined)
+  /** By days. */
+  private readonly recencies: (Reason | undefined)[] = []
 
   constructor(config: Pick<DecisionConfig, 'highChurnRisk'> & RecencyReasonConfig, table: PercentileTable) {
     this.config = config
@@ -381,10 +405,10 @@ export class ChurnReasons {
     if (!(risk >= 0 && risk <= 100 && alive >= 0 && alive <= 100))
       return riskReason(risk, alive, high, this.config)
     const key = (risk * 101 + alive) * 2 + (high ? 1 : 0)
-    let reason = this.risks.get(key)
+    let reason = this.risks[key]
     if (reason === undefined) {
-      reason = riskReason(risk, alive, high, this.config)
-      this.risks.set(key, reason)
+      reason = flatReason(riskReason(risk, alive, high, this.config))
+      this.risks[key] = reason
     }
     return reason
   }
@@ -392,10 +416,13 @@ export class ChurnReasons {
   private recency(days: number): Reason {
     if (!(Number.isInteger(days) && days >= 0 && days < 1e5))
       return recencyReason(days, this.table, this.config)
-    let reason = this.recencies.get(days)
+    const { recencies } = this
+    // Filled from 0 on without holes, so that the array stays packed.
+    while (recencies.length <= days) recencies.push(undefined)
+    let reason = recencies[days]
     if (reason === undefined) {
-      reason = recencyReason(days, this.table, this.config)
-      this.recencies.set(days, reason)
+      reason = flatReason(recencyReason(days, this.table, this.config))
+      recencies[days] = reason
     }
     return reason
   }
@@ -411,6 +438,14 @@ export function recencyReason(days: number, table: PercentileTable, config: Rece
         code: 'RECENCY_NORMAL',
         text: `${days === 0 ? 'last purchase today' : `last purchase ${plural(days, 'day')} ago`}, ${where}`,
       }
+}
+
+/**
+ * The reason with its text as one flat string, for a reason kept and shared by many customers: built
+ * by concatenation, the text is a tree of its parts, walked again for every line that holds it.
+ */
+export function flatReason(reason: Reason): Reason {
+  return { code: reason.code, text: flatString(reason.text) }
 }
 
 function firstIndex(sorted: readonly number[], test: (x: number) => boolean): number {

@@ -4,9 +4,10 @@ import { csvCell } from '../../../shared/csv.ts'
 import { SCORE_FIELDS, type ScoreRecord } from '../../../shared/domain/score-record.ts'
 import { customerTable } from '../../../shared/pipeline/customer-table.ts'
 import { fitTable } from '../../../shared/pipeline/population.ts'
-import { csvRecord, flatString, scoreLine } from '../../../shared/pipeline/record-format.ts'
+import { csvRecord, scoreLine } from '../../../shared/pipeline/record-format.ts'
 import { scorePopulation } from '../../../shared/pipeline/score-population.ts'
 import { parseScoringConfig } from '../../../shared/scoring-config.ts'
+import { flatString } from '../../../shared/text.ts'
 import { loadSample } from './cdnow-sample.ts'
 
 /** Characters that need escaping or quoting somewhere, and some that need none but are not ASCII. */
