@@ -32,7 +32,7 @@ import {
   valueTierFigures,
 } from './population.ts'
 import { formatRecord, type RecordFormat } from './record-format.ts'
-import { DIMENSIONS, type PopulationReport } from './report.ts'
+import { DIMENSIONS, type Dimension, type GroupFigures, type PopulationReport } from './report.ts'
 import { type RowStore, type ScatterTask, scatterBuffers, scatterRows } from './row-store.ts'
 import { scorePopulation } from './score-population.ts'
 
@@ -114,6 +114,9 @@ export class BlockScorer {
   private readonly scorer: Scorer
   private readonly format: RecordFormat
   private readonly values: ValueColumns | undefined
+  /** Per dimension, the names met so far: a name's code is its place. */
+  private readonly known = DIMENSIONS.map((): string[] => [])
+  /** Per dimension, the codes of the names, for dimensions of more names than a search suits. */
   private readonly codes = DIMENSIONS.map(() => new Map<string, number>())
   /** Output buffers handed back once written, to be filled again (fresh memory costs page faults). */
   private readonly spare: ArrayBuffer[] = []
@@ -159,14 +162,19 @@ export class BlockScorer {
 
   /** The code of dimension `d`'s `name`, numbered when first met (and then added to `names`). */
   private code(d: number, name: string, names: string[][]): number {
-    const known = this.codes[d] as Map<string, number>
-    let code = known.get(name)
-    if (code === undefined) {
-      code = known.size
-      known.set(name, code)
-      ;(names[d] as string[]).push(name)
+    // A dimension has a few names, constant strings: comparing them is quicker than a lookup.
+    const known = this.known[d] as string[]
+    const n = known.length
+    if (n <= SEARCHED_NAMES) {
+      for (let c = 0; c < n; c++) if (known[c] === name) return c
+    } else {
+      const code = (this.codes[d] as Map<string, number>).get(name)
+      if (code !== undefined) return code
     }
-    return code
+    known.push(name)
+    ;(this.codes[d] as Map<string, number>).set(name, n)
+    ;(names[d] as string[]).push(name)
+    return n
   }
 
   /** Takes back the output buffer of an earlier block. */
@@ -180,6 +188,9 @@ export class BlockScorer {
     return Buffer.allocUnsafeSlow(size)
   }
 }
+
+/** Names of a dimension found by comparison while there are at most this many (RFM has 11 segments). */
+const SEARCHED_NAMES = 16
 
 /** Runs a task, in whichever thread. */
 export function runTask(task: Task): unknown {
@@ -201,33 +212,19 @@ export function runTask(task: Task): unknown {
   }
 }
 
-/** Adds a block's records to the report, in order, reading the codes of the worker that scored it. */
+/**
+ * Adds a block's records to the report, in order, reading the codes of the worker that scored it: each
+ * code of that worker stands for one of the report's groups.
+ */
 class ReportFolder {
-  private readonly names = DIMENSIONS.map((): string[] => [])
+  private readonly groups = DIMENSIONS.map((): GroupFigures[] => [])
 
   fold(report: PopulationReport, result: BlockResult): void {
     result.names.forEach((added, d) => {
-      ;(this.names[d] as string[]).push(...added)
+      const groups = this.groups[d] as GroupFigures[]
+      for (const name of added) groups.push(report.group(DIMENSIONS[d] as Dimension, name))
     })
-    const [tier, quadrant, rfmSegment, pattern, decision] = this.names as [
-      string[],
-      string[],
-      string[],
-      string[],
-      string[],
-    ]
-    const figures = { netValue: 0, tier: '', quadrant: '', rfmSegment: '', pattern: '', decision: '' }
-    const { codes } = result
-    for (let k = 0; k < result.count; k++) {
-      const at = k * DIMENSIONS.length
-      figures.netValue = result.netValue[k] as number
-      figures.tier = tier[codes[at] as number] as string
-      figures.quadrant = quadrant[codes[at + 1] as number] as string
-      figures.rfmSegment = rfmSegment[codes[at + 2] as number] as string
-      figures.pattern = pattern[codes[at + 3] as number] as string
-      figures.decision = decision[codes[at + 4] as number] as string
-      report.add(figures as Parameters<PopulationReport['add']>[0])
-    }
+    report.addCoded(result.netValue, result.codes, result.count, this.groups)
   }
 }
 

@@ -1,5 +1,14 @@
 import type { PopulationModel } from './population.ts'
-import { addRecord, type CountedFigures, emptyCounts, presentCounts } from './segment-counts.ts'
+import {
+  addCoded,
+  addRecord,
+  type CountedFigures,
+  type Dimension,
+  emptyCounts,
+  type GroupFigures,
+  groupOf,
+  presentCounts,
+} from './segment-counts.ts'
 
 export { DIMENSIONS, type Dimension, type GroupFigures } from './segment-counts.ts'
 
@@ -15,6 +24,19 @@ export function populationReport(model: PopulationModel) {
     /** Counts a record; only its net value and segments are read. */
     add(record: ReportFigures): void {
       addRecord(counts, record)
+    },
+    /** The report's figures of a segment, for `addCoded`. */
+    group(dimension: Dimension, key: string): GroupFigures {
+      return groupOf(counts, dimension, key)
+    },
+    /** Counts records given by net value and segment codes (see segment-counts.ts, addCoded). */
+    addCoded(
+      netValue: Float64Array,
+      codes: Uint16Array,
+      count: number,
+      groups: readonly (readonly GroupFigures[])[],
+    ): void {
+      addCoded(counts, netValue, codes, count, groups)
     },
     summary() {
       const { bgnbd, gammaGamma } = model

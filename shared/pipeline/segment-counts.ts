@@ -33,6 +33,42 @@ export function addRecord(counts: SegmentCounts, record: CountedFigures): void {
   addFigures(counts, record, { customers: 1, netValue: record.netValue })
 }
 
+/** The figures of `key` in `dimension`, added (with no customer yet) when the counts have none. */
+export function groupOf(counts: SegmentCounts, dimension: Dimension, key: string): GroupFigures {
+  const groups = counts.groups[dimension]
+  let group = groups[key]
+  if (group === undefined) {
+    group = { customers: 0, netValue: 0 }
+    groups[key] = group
+  }
+  return group
+}
+
+/**
+ * `addRecord` for each of `count` records, given as their net values and the groups they fall in:
+ * record k is in `groups[d][codes[k * DIMENSIONS.length + d]]` of dimension `DIMENSIONS[d]` (groups of
+ * these counts, from `groupOf`). The same sums, added in the same order.
+ */
+export function addCoded(
+  counts: SegmentCounts,
+  netValue: Float64Array,
+  codes: Uint16Array,
+  count: number,
+  groups: readonly (readonly GroupFigures[])[],
+): void {
+  const width = DIMENSIONS.length
+  for (let k = 0; k < count; k++) {
+    const value = netValue[k] as number
+    counts.customers += 1
+    counts.netValue += value
+    for (let d = 0; d < width; d++) {
+      const group = (groups[d] as GroupFigures[])[codes[k * width + d] as number] as GroupFigures
+      group.customers += 1
+      group.netValue += value
+    }
+  }
+}
+
 export function mergeCounts(into: SegmentCounts, other: SegmentCounts): void {
   into.customers += other.customers
   into.netValue += other.netValue
