@@ -19,6 +19,7 @@ import { DirectFileStream } from '../shared/pipeline/direct-file.ts'
 import { LineWriter } from '../shared/pipeline/line-writer.ts'
 import { parseFile, partWorker } from '../shared/pipeline/parallel-parse.ts'
 import { ScorePool, writeScores } from '../shared/pipeline/parallel-score.ts'
+import type { StartedPartWorker } from '../shared/pipeline/part-worker.ts'
 import { csvHeader, type RecordFormat } from '../shared/pipeline/record-format.ts'
 import { populationReport } from '../shared/pipeline/report.ts'
 import type { RowStore } from '../shared/pipeline/row-store.ts'
@@ -73,7 +74,11 @@ function parseArguments() {
   return { input, out, asOf, format, timeZone, config, report: values.report, workers }
 }
 
-async function main(): Promise<number> {
+/**
+ * `early`: the thread for the second part of the input, if the caller started it already (score.ts does
+ * for large files); it is used or ended here.
+ */
+async function main(early?: StartedPartWorker): Promise<number> {
   let args: ReturnType<typeof parseArguments>
   try {
     args = parseArguments()
@@ -108,7 +113,7 @@ async function main(): Promise<number> {
         onBytes: (bytes) => progress.advance(bytes),
         onCpuFree: startPool,
       },
-      workers > 0 ? partWorker : undefined,
+      workers > 0 ? (early?.read ?? partWorker) : undefined,
     ))
   } catch (error) {
     if (error instanceof InvalidUploadError) {
@@ -117,6 +122,7 @@ async function main(): Promise<number> {
     }
     throw error
   }
+  early?.cancel()
   progress.done()
   const parsed = performance.now()
   cpu.push(process.cpuUsage())
@@ -242,10 +248,13 @@ class Progress {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error))
-    process.exit(1)
-  },
-)
+/** Runs the scorer on the command line's arguments and exits with its code. */
+export function run(early?: StartedPartWorker): void {
+  main(early).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error))
+      process.exit(1)
+    },
+  )
+}

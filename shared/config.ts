@@ -67,6 +67,7 @@ export function requiredSetting(env: Record<string, string | undefined>, name: s
 }
 
 export function isTimeZone(zone: string): boolean {
+  if (zone === 'UTC') return true
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone })
     return true

@@ -7,6 +7,7 @@ import {
   type RowRejection,
   readTransactions,
 } from '../ingest/parse-transactions.ts'
+import { MIN_SPLIT_BYTES, PART_WORKER_URL, partReaderOn } from './part-worker.ts'
 import { RowStore, type StorePart } from './row-store.ts'
 
 /**
@@ -67,23 +68,8 @@ export type PartReader = (task: PartTask) => Promise<PartResult>
  * Reads the part on a worker thread of its own, ended once it has replied, so that the memory it used
  * is handed back at once instead of lingering in a longer-lived worker's heap.
  */
-export const partWorker: PartReader = (task) =>
-  new Promise<PartResult>((resolve, reject) => {
-    const worker = new Worker(new URL('./parse-worker.ts', import.meta.url))
-    const done = (settle: () => void) => {
-      settle()
-      void worker.terminate()
-    }
-    worker.once('message', (reply: { ok: true; result: PartResult } | { ok: false; message: string }) =>
-      done(() => (reply.ok ? resolve(reply.result) : reject(new Error(reply.message)))),
-    )
-    worker.once('error', (error) => done(() => reject(error)))
-    worker.once('exit', (code) => reject(new Error(`the file reader thread stopped (exit code ${code})`)))
-    worker.postMessage(task)
-  })
+export const partWorker: PartReader = (task) => partReaderOn(new Worker(PART_WORKER_URL))(task)
 
-/** Files from this size on are split, when a PartReader is given. */
-export const MIN_SPLIT_BYTES = 16e6
 const READ_HIGH_WATER_MARK = 1 << 20
 const PROBE_BYTES = 1 << 16
 const LF = 10

@@ -8,6 +8,7 @@ import {
   partWorker,
   splitPoint,
 } from '../../../shared/pipeline/parallel-parse.ts'
+import { StartedPartWorker } from '../../../shared/pipeline/part-worker.ts'
 import { storeContents } from './store-contents.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'parallel-parse-'))
@@ -59,6 +60,25 @@ describe('reading a file on two threads', { timeout: 60_000 }, () => {
     expect(split).toBeDefined()
     expect(contents(two)).toEqual(contents(one))
     expect(two.store.grouped().customerIds).not.toContain('ONLY-A-REPEAT')
+  })
+
+  it('reads the second part on a thread started before, once, and not after it was cancelled', async () => {
+    const path = write('started.csv', transactionLines(5_000))
+    const options = { fileName: 'started.csv', timeZone: 'UTC', minSplitBytes: 0 }
+    const one = await parseFile(path, options)
+    const started = new StartedPartWorker()
+    const two = await parseFile(path, options, started.read)
+    expect(two.threads).toBe(2)
+    expect(contents(two)).toEqual(contents(one))
+    // A thread reads one part: asked again, the file is read on this thread.
+    const again = await parseFile(path, options, started.read)
+    expect(again.threads).toBe(1)
+    expect(contents(again)).toEqual(contents(one))
+    const cancelled = new StartedPartWorker()
+    cancelled.cancel()
+    const after = await parseFile(path, options, cancelled.read)
+    expect(after.threads).toBe(1)
+    expect(contents(after)).toEqual(contents(one))
   })
 
   it('reads the file again on one thread when a quoted field runs across the split', async () => {
