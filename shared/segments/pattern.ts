@@ -62,13 +62,20 @@ export function consumptionPattern(
   while (first < series.length && !((series[first] as number) > 0)) first++
   const n = first < series.length ? series.length - first : 0
   const activePeriods = countPositive(series, first)
-  const base = { periods: n, activePeriods }
+  // The fields written out rather than spread: a spread copies them by a slow generic path.
   if (n < config.minPeriods || activePeriods < config.minActivePeriods || n < 2) {
-    return { pattern: 'insufficient history', ...base, relativeChange: null, residualCv: null }
+    return {
+      pattern: 'insufficient history',
+      periods: n,
+      activePeriods,
+      relativeChange: null,
+      residualCv: null,
+    }
   }
 
   const { slope, intercept, mean } = leastSquares(series, first)
-  if (!(mean > 0)) return { pattern: 'irregular', ...base, relativeChange: null, residualCv: null }
+  if (!(mean > 0))
+    return { pattern: 'irregular', periods: n, activePeriods, relativeChange: null, residualCv: null }
   let squares = 0
   for (let x = 0; x < n; x++) {
     const residual = (series[first + x] as number) - (intercept + slope * x)
@@ -84,7 +91,7 @@ export function consumptionPattern(
         : relativeChange < -config.changeThreshold
           ? 'decreasing'
           : 'stable'
-  return { pattern, ...base, relativeChange, residualCv }
+  return { pattern, periods: n, activePeriods, relativeChange, residualCv }
 }
 
 /** Least-squares line through (i, y_(from + i)), i = 0 .. n - 1, for the values from `from` on. */

@@ -181,11 +181,12 @@ function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: Qua
   if (result.stable) {
     stability = `stable: ${active}, at least ${texts.minActive}, and ${cv}, at most ${texts.maxCv}`
   } else {
-    const causes: string[] = []
-    if (result.activeShare < config.minActiveShare) causes.push(`${active}, below ${texts.minActive}`)
-    if (result.cv === null) causes.push(cv)
-    else if (result.cv > config.maxCv) causes.push(`${cv}, above ${texts.maxCv}`)
-    stability = `unstable: ${causes.join('; ')}`
+    // The causes joined with '; ' (by concatenation, quicker than an array and join).
+    let causes = result.activeShare < config.minActiveShare ? `${active}, below ${texts.minActive}` : ''
+    const cvCause =
+      result.cv === null ? cv : result.cv > config.maxCv ? `${cv}, above ${texts.maxCv}` : undefined
+    if (cvCause !== undefined) causes = causes === '' ? cvCause : `${causes}; ${cvCause}`
+    stability = `unstable: ${causes}`
   }
   return `${result.quadrant} ${result.strategy}: ${contribution}; ${stability}`
 }
