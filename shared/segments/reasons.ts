@@ -98,7 +98,7 @@ export function rfmReasons(scores: RfmScores, segment: RfmSegment): Reason[] {
 
 export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs): Reason[] {
   const texts = tierTexts(cutoffs)
-  const value = `net value ${money(netValue)}`
+  const value = netValueText(netValue)
   if (tier === 'key') {
     return [{ code: 'TIER_KEY', text: `${value} ranks in the top ${texts.key}` }]
   }
@@ -113,6 +113,9 @@ export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs)
         : `${value}; no customer had a positive net value when the tiers were set`
   return [{ code: 'TIER_SECONDARY', text: `${why}; ${texts.secondary}` }]
 }
+
+/** 'net value 12.34': the decision and the tier reasons of a customer both start with it. */
+const netValueText = lastOf((netValue: number) => `net value ${money(netValue)}`)
 
 /** The parts of the tier texts that come from the cut-offs, made once for each set of cut-offs. */
 const tierTexts = lastOf((cutoffs: ValueCutoffs) => {
@@ -265,7 +268,7 @@ const patternTexts = lastOf((config: PatternConfig) => ({
 }))
 
 export function decisionReasons(result: DecisionResult, config: DecisionConfig): Reason[] {
-  const value = `net value ${money(result.netValue)}`
+  const value = netValueText(result.netValue)
   const { cost, line, investAmount } = decisionTexts(config)(result.marketingCost)
   const risk = `churn risk ${percent(result.churnRisk)}`
   const reasons: Reason[] = []
