@@ -114,6 +114,23 @@ export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs)
   return [{ code: 'TIER_SECONDARY', text: `${why}; ${texts.secondary}` }]
 }
 
+/** The population's contribution threshold, the same for every customer of a run. */
+const thresholdText = lastOf(money)
+
+/** 'churn risk 37%', made once for each whole percent from 0 to 100. */
+const CHURN_RISK_TEXTS: (string | undefined)[] = new Array<undefined>(101).fill(undefined)
+
+function churnRiskText(churnRisk: number): string {
+  const risk = wholePercent(churnRisk)
+  if (!(risk >= 0 && risk <= 100)) return `churn risk ${risk}%`
+  let text = CHURN_RISK_TEXTS[risk]
+  if (text === undefined) {
+    text = flatString(`churn risk ${risk}%`)
+    CHURN_RISK_TEXTS[risk] = text
+  }
+  return text
+}
+
 /** 'net value 12.34': the decision and the tier reasons of a customer both start with it. */
 const netValueText = lastOf((netValue: number) => `net value ${money(netValue)}`)
 
@@ -174,10 +191,10 @@ export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig):
 
 function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: QuadrantTexts): string {
   const contribution = result.highContribution
-    ? `contribution ${money(result.contribution)} at or above the top-${texts.topShare} threshold ${money(result.threshold)}`
+    ? `contribution ${money(result.contribution)} at or above the top-${texts.topShare} threshold ${thresholdText(result.threshold)}`
     : result.contribution <= 0
       ? `contribution ${money(result.contribution)} is not positive`
-      : `contribution ${money(result.contribution)} below the top-${texts.topShare} threshold ${money(result.threshold)}`
+      : `contribution ${money(result.contribution)} below the top-${texts.topShare} threshold ${thresholdText(result.threshold)}`
   const active = `active in ${result.activePeriods} of ${result.periods} periods (${percent(result.activeShare)})`
   const cv = result.cv === null ? 'no positive spend' : `spend CV ${fixed2(result.cv)}`
   let stability: string
@@ -270,7 +287,7 @@ const patternTexts = lastOf((config: PatternConfig) => ({
 export function decisionReasons(result: DecisionResult, config: DecisionConfig): Reason[] {
   const value = netValueText(result.netValue)
   const { cost, line, investAmount } = decisionTexts(config)(result.marketingCost)
-  const risk = `churn risk ${percent(result.churnRisk)}`
+  const risk = churnRiskText(result.churnRisk)
   const reasons: Reason[] = []
   if (result.belowMarketingCost) {
     reasons.push({ code: 'NET_VALUE_BELOW_MARKETING_COST', text: `${value} is below ${cost}` })
