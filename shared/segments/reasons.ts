@@ -98,20 +98,12 @@ export function rfmReasons(scores: RfmScores, segment: RfmSegment): Reason[] {
 
 export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs): Reason[] {
   const texts = tierTexts(cutoffs)
+  // The net value, then a part made once per set of cut-offs.
   const value = netValueText(netValue)
-  if (tier === 'key') {
-    return [{ code: 'TIER_KEY', text: `${value} ranks in the top ${texts.key}` }]
-  }
-  if (tier === 'general') {
-    return [{ code: 'TIER_GENERAL', text: `${value} ranks in the next ${texts.general}` }]
-  }
-  const why =
-    netValue <= 0
-      ? `${value} is not positive`
-      : cutoffs.general
-        ? `${value} ranks below ${texts.belowGeneral}`
-        : `${value}; no customer had a positive net value when the tiers were set`
-  return [{ code: 'TIER_SECONDARY', text: `${why}; ${texts.secondary}` }]
+  if (tier === 'key') return [{ code: 'TIER_KEY', text: value + texts.keyTail }]
+  if (tier === 'general') return [{ code: 'TIER_GENERAL', text: value + texts.generalTail }]
+  const tail = netValue <= 0 ? texts.notPositiveTail : cutoffs.general ? texts.belowTail : texts.noneTail
+  return [{ code: 'TIER_SECONDARY', text: value + tail }]
 }
 
 /** The population's contribution threshold, the same for every customer of a run. */
@@ -139,13 +131,16 @@ const tierTexts = lastOf((cutoffs: ValueCutoffs) => {
   const strategy = (tier: Tier) => `strategy: ${TIER_STRATEGY[tier]}`
   const keyCut = cutoffs.key ? ` (key cut-off ${money(cutoffs.key.netValue)})` : ''
   const generalCut = cutoffs.general ? ` (general cut-off ${money(cutoffs.general.netValue)})` : ''
+  const key = `${percent(cutoffs.keyShare)} of customers${keyCut}; ${strategy('key')}`
+  const general = `${percent(cutoffs.generalShare)} of customers after the key tier${generalCut}; ${strategy('general')}`
+  const belowGeneral = cutoffs.general ? `the general cut-off ${money(cutoffs.general.netValue)}` : ''
+  const secondary = strategy('secondary')
   return {
-    key: flatString(`${percent(cutoffs.keyShare)} of customers${keyCut}; ${strategy('key')}`),
-    general: flatString(
-      `${percent(cutoffs.generalShare)} of customers after the key tier${generalCut}; ${strategy('general')}`,
-    ),
-    belowGeneral: cutoffs.general ? flatString(`the general cut-off ${money(cutoffs.general.netValue)}`) : '',
-    secondary: flatString(strategy('secondary')),
+    keyTail: flatString(` ranks in the top ${key}`),
+    generalTail: flatString(` ranks in the next ${general}`),
+    notPositiveTail: flatString(` is not positive; ${secondary}`),
+    belowTail: flatString(` ranks below ${belowGeneral}; ${secondary}`),
+    noneTail: flatString(`; no customer had a positive net value when the tiers were set; ${secondary}`),
   }
 })
 
@@ -285,47 +280,40 @@ const patternTexts = lastOf((config: PatternConfig) => ({
 }))
 
 export function decisionReasons(result: DecisionResult, config: DecisionConfig): Reason[] {
+  // The net value and the churn risk, with the parts between and after them made once per
+  // configuration and marketing cost (decisionTexts).
   const value = netValueText(result.netValue)
-  const { cost, line, investAmount } = decisionTexts(config)(result.marketingCost)
+  const t = decisionTexts(config)(result.marketingCost)
   const risk = churnRiskText(result.churnRisk)
   const reasons: Reason[] = []
   if (result.belowMarketingCost) {
-    reasons.push({ code: 'NET_VALUE_BELOW_MARKETING_COST', text: `${value} is below ${cost}` })
+    reasons.push({ code: 'NET_VALUE_BELOW_MARKETING_COST', text: value + t.belowCost })
   }
   switch (result.decision) {
     case 'stop':
-      reasons.push({
-        code: 'DECISION_STOP',
-        text: `${value} is below ${cost} and ${risk} is at or above ${line}: stop investing`,
-      })
+      reasons.push({ code: 'DECISION_STOP', text: value + t.belowCostAnd + risk + t.stopTail })
       break
     case 'reduce':
       reasons.push({
         code: 'DECISION_REDUCE',
-        text: result.keyCustomerNotStopped
-          ? `${value} is below ${cost}; ${risk} is at or above ${line}, but a key customer is not stopped automatically: reduce`
-          : `${value} is below ${cost}; ${risk} is below ${line}: reduce`,
+        text:
+          value + t.belowCostThen + risk + (result.keyCustomerNotStopped ? t.reduceKeyTail : t.reduceTail),
       })
       break
     case 'invest':
-      reasons.push({
-        code: 'DECISION_INVEST',
-        text: `${value} is at least ${config.investMultiple} times ${cost} (${investAmount}) and ${risk} is below ${line}: invest`,
-      })
+      reasons.push({ code: 'DECISION_INVEST', text: value + t.investMiddle + risk + t.investTail })
       break
     case 'maintain':
       reasons.push({
         code: 'DECISION_MAINTAIN',
-        text: result.highChurnRisk
-          ? `${value} covers ${cost}, but ${risk} is at or above ${line}: maintain`
-          : `${value} covers ${cost} but is below ${config.investMultiple} times it (${investAmount}): maintain`,
+        text: result.highChurnRisk ? value + t.coversBut + risk + t.maintainHighTail : value + t.maintainTail,
       })
       break
   }
   if (result.keyCustomerNotStopped) {
     reasons.push({
       code: 'KEY_CUSTOMER_NOT_STOPPED',
-      text: `key customer with ${risk} and ${value} below ${cost}: review before stopping`,
+      text: `key customer with ${risk} and ${value}${t.keyTail}`,
     })
   }
   return reasons
@@ -336,11 +324,30 @@ export function decisionReasons(result: DecisionResult, config: DecisionConfig):
  * for each configuration and cost.
  */
 const decisionTexts = lastOf((config: DecisionConfig) =>
-  lastOf((marketingCost: number) => ({
-    cost: flatString(`the planned marketing cost ${money(marketingCost)}`),
-    line: flatString(percent(config.highChurnRisk)),
-    investAmount: flatString(money(config.investMultiple * marketingCost)),
-  })),
+  lastOf((marketingCost: number) => {
+    const cost = `the planned marketing cost ${money(marketingCost)}`
+    const line = percent(config.highChurnRisk)
+    const investAmount = money(config.investMultiple * marketingCost)
+    const multiple = config.investMultiple
+    return {
+      belowCost: flatString(` is below ${cost}`),
+      belowCostAnd: flatString(` is below ${cost} and `),
+      stopTail: flatString(` is at or above ${line}: stop investing`),
+      belowCostThen: flatString(` is below ${cost}; `),
+      reduceKeyTail: flatString(
+        ` is at or above ${line}, but a key customer is not stopped automatically: reduce`,
+      ),
+      reduceTail: flatString(` is below ${line}: reduce`),
+      investMiddle: flatString(` is at least ${multiple} times ${cost} (${investAmount}) and `),
+      investTail: flatString(` is below ${line}: invest`),
+      coversBut: flatString(` covers ${cost}, but `),
+      maintainHighTail: flatString(` is at or above ${line}: maintain`),
+      maintainTail: flatString(
+        ` covers ${cost} but is below ${multiple} times it (${investAmount}): maintain`,
+      ),
+      keyTail: flatString(` below ${cost}: review before stopping`),
+    }
+  }),
 )
 
 /**
