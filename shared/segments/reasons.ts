@@ -106,9 +106,6 @@ export function tierReasons(tier: Tier, netValue: number, cutoffs: ValueCutoffs)
   return [{ code: 'TIER_SECONDARY', text: value + tail }]
 }
 
-/** The population's contribution threshold, the same for every customer of a run. */
-const thresholdText = lastOf(money)
-
 /** 'churn risk 37%', made once for each whole percent from 0 to 100. */
 const CHURN_RISK_TEXTS: (string | undefined)[] = new Array<undefined>(101).fill(undefined)
 
@@ -175,21 +172,22 @@ export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig):
   const check = result.clearOut
   if (!check) return [first]
   const margin = `expected margin ${money(check.expectedMargin)}`
-  const cost = costToServe(check.costToServe)
+  const tails = clearOutTails(check.costToServe)
   return [
     first,
     check.recommended
-      ? { code: 'CLEAR_OUT_RECOMMENDED', text: `${margin} does not cover the ${cost}` }
-      : { code: 'CLEAR_OUT_NOT_RECOMMENDED', text: `${margin} covers the ${cost}; keep serving` },
+      ? { code: 'CLEAR_OUT_RECOMMENDED', text: margin + tails.notCovered }
+      : { code: 'CLEAR_OUT_NOT_RECOMMENDED', text: margin + tails.covered },
   ]
 }
 
 function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: QuadrantTexts): string {
-  const contribution = result.highContribution
-    ? `contribution ${money(result.contribution)} at or above the top-${texts.topShare} threshold ${thresholdText(result.threshold)}`
-    : result.contribution <= 0
-      ? `contribution ${money(result.contribution)} is not positive`
-      : `contribution ${money(result.contribution)} below the top-${texts.topShare} threshold ${thresholdText(result.threshold)}`
+  // The contribution between parts made once per configuration and threshold.
+  const tails = texts.contributionTails(result.threshold)
+  const contribution =
+    result.contribution <= 0 && !result.highContribution
+      ? `contribution ${money(result.contribution)}${tails.notPositive}`
+      : `contribution ${money(result.contribution)}${result.highContribution ? tails.high : tails.below}`
   const active = `active in ${result.activePeriods} of ${result.periods} periods (${percent(result.activeShare)})`
   const cv = result.cv === null ? 'no positive spend' : `spend CV ${fixed2(result.cv)}`
   let stability: string
@@ -215,7 +213,12 @@ const QUADRANT_CODE = {
 } as const satisfies Record<QuadrantResult['quadrant'], ReasonCode>
 
 type QuadrantTexts = {
-  readonly topShare: string
+  /** What follows the contribution: above, not above the threshold, or not positive. */
+  readonly contributionTails: (threshold: number) => {
+    readonly high: string
+    readonly below: string
+    readonly notPositive: string
+  }
   readonly minActive: string
   readonly maxCv: string
   /**
@@ -233,14 +236,25 @@ const QUADRANT_NUMBER = { EI: 0, EII: 1, EIII: 2, EIV: 3 } as const satisfies Re
 /** The parts of the quadrant texts that come from the configuration, made once for each configuration. */
 const quadrantTexts = lastOf(
   (config: QuadrantConfig): QuadrantTexts => ({
-    topShare: percent(1 - config.contributionQuantile),
+    contributionTails: lastOf((threshold: number) => {
+      const top = percent(1 - config.contributionQuantile)
+      return {
+        high: flatString(` at or above the top-${top} threshold ${money(threshold)}`),
+        below: flatString(` below the top-${top} threshold ${money(threshold)}`),
+        notPositive: ' is not positive',
+      }
+    }),
     minActive: percent(config.minActiveShare),
     maxCv: fixed2(config.maxCv),
     idle: [],
   }),
 )
 
-const costToServe = lastOf((cost: number) => flatString(`cost to serve ${money(cost)}`))
+/** What follows the expected margin in the clear-out reasons, made once per cost to serve. */
+const clearOutTails = lastOf((cost: number) => ({
+  notCovered: flatString(` does not cover the cost to serve ${money(cost)}`),
+  covered: flatString(` covers the cost to serve ${money(cost)}; keep serving`),
+}))
 
 export function patternReasons(result: PatternResult, config: PatternConfig): Reason[] {
   const { pattern, periods, activePeriods, relativeChange, residualCv } = result
