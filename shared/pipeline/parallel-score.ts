@@ -116,8 +116,6 @@ export class BlockScorer {
   private readonly values: ValueColumns | undefined
   /** Per dimension, the names met so far: a name's code is its place. */
   private readonly known = DIMENSIONS.map((): string[] => [])
-  /** Per dimension, the codes of the names, for dimensions of more names than a search suits. */
-  private readonly codes = DIMENSIONS.map(() => new Map<string, number>())
   /** Output buffers handed back once written, to be filled again (fresh memory costs page faults). */
   private readonly spare: ArrayBuffer[] = []
 
@@ -162,17 +160,12 @@ export class BlockScorer {
 
   /** The code of dimension `d`'s `name`, numbered when first met (and then added to `names`). */
   private code(d: number, name: string, names: string[][]): number {
-    // A dimension has a few names, constant strings: comparing them is quicker than a lookup.
+    // A dimension has a few names (at most the 11 RFM segments), constant strings: comparing them is
+    // quicker than a lookup.
     const known = this.known[d] as string[]
     const n = known.length
-    if (n <= SEARCHED_NAMES) {
-      for (let c = 0; c < n; c++) if (known[c] === name) return c
-    } else {
-      const code = (this.codes[d] as Map<string, number>).get(name)
-      if (code !== undefined) return code
-    }
+    for (let c = 0; c < n; c++) if (known[c] === name) return c
     known.push(name)
-    ;(this.codes[d] as Map<string, number>).set(name, n)
     ;(names[d] as string[]).push(name)
     return n
   }
@@ -188,9 +181,6 @@ export class BlockScorer {
     return Buffer.allocUnsafeSlow(size)
   }
 }
-
-/** Names of a dimension found by comparison while there are at most this many (RFM has 11 segments). */
-const SEARCHED_NAMES = 16
 
 /** Runs a task, in whichever thread. */
 export function runTask(task: Task): unknown {
