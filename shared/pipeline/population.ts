@@ -319,7 +319,7 @@ export class Scorer {
   private readonly modelVersion: string
   private readonly runId: string
   private readonly churn: ChurnReasons
-  /** The RFM reason of each cell of scores 1 to 9 (its segment follows from the cell), by rfmKey. */
+  /** The RFM reason of each cell of scores 1 to 9 (its segment follows from the cell), by r f m as digits. */
   private readonly rfmReasons: (Reason[] | undefined)[] = new Array(1000).fill(undefined)
 
   /** `asOf` is the day the summaries describe; the model may have been fitted on an earlier day. */

@@ -184,10 +184,12 @@ export function quadrantReasons(result: QuadrantResult, config: QuadrantConfig):
 function quadrantText(result: QuadrantResult, config: QuadrantConfig, texts: QuadrantTexts): string {
   // The contribution between parts made once per configuration and threshold.
   const tails = texts.contributionTails(result.threshold)
-  const contribution =
-    result.contribution <= 0 && !result.highContribution
-      ? `contribution ${money(result.contribution)}${tails.notPositive}`
-      : `contribution ${money(result.contribution)}${result.highContribution ? tails.high : tails.below}`
+  const tail = result.highContribution
+    ? tails.high
+    : result.contribution <= 0
+      ? tails.notPositive
+      : tails.below
+  const contribution = `contribution ${money(result.contribution)}${tail}`
   const active = `active in ${result.activePeriods} of ${result.periods} periods (${percent(result.activeShare)})`
   const cv = result.cv === null ? 'no positive spend' : `spend CV ${fixed2(result.cv)}`
   let stability: string
