@@ -1,13 +1,12 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { Worker } from 'node:worker_threads'
 import {
   formatFromKey,
   type PartEnd,
   type RowRejection,
   readTransactions,
 } from '../ingest/parse-transactions.ts'
-import { MIN_SPLIT_BYTES, PART_WORKER_URL, partReaderOn } from './part-worker.ts'
+import { MIN_SPLIT_BYTES, StartedPartWorker } from './part-worker.ts'
 import { RowStore, type StorePart } from './row-store.ts'
 
 /**
@@ -64,11 +63,8 @@ export interface PartResult {
 /** Reads a part of a file, on another thread. */
 export type PartReader = (task: PartTask) => Promise<PartResult>
 
-/**
- * Reads the part on a worker thread of its own, ended once it has replied, so that the memory it used
- * is handed back at once instead of lingering in a longer-lived worker's heap.
- */
-export const partWorker: PartReader = (task) => partReaderOn(new Worker(PART_WORKER_URL))(task)
+/** Reads the part on a worker thread of its own, started for it (see StartedPartWorker.read). */
+export const partWorker: PartReader = (task) => new StartedPartWorker().read(task)
 
 const READ_HIGH_WATER_MARK = 1 << 20
 const PROBE_BYTES = 1 << 16
