@@ -52,6 +52,8 @@ export interface PartTask {
   readonly headerEnd: number
   /** The part starts at this byte, the start of a line, and runs to the end of the file. */
   readonly from: number
+  /** The customers the part is expected to hold (RowStore's `expectedCustomers`). */
+  readonly expectedCustomers?: number
 }
 
 export interface PartResult {
@@ -65,6 +67,19 @@ export type PartReader = (task: PartTask) => Promise<PartResult>
 
 /** Reads the part on a worker thread of its own, started for it (see StartedPartWorker.read). */
 export const partWorker: PartReader = (task) => new StartedPartWorker().read(task)
+
+/**
+ * The customers a split file's bytes are expected to hold, to size the customer index (RowStore): one a
+ * 256 bytes, about ten transactions of three columns. A file of more customers grows the index as it
+ * fills; one of fewer leaves part of it empty, which makes its lookups slower where the index would
+ * otherwise have fitted the CPU's caches (measured: +40 % on interning 5M rows of 100,000 customers,
+ * -20 % on 5M rows of 1M customers).
+ */
+const BYTES_PER_CUSTOMER = 256
+
+function customersIn(bytes: number): number {
+  return Math.floor(bytes / BYTES_PER_CUSTOMER)
+}
 
 const READ_HIGH_WATER_MARK = 1 << 20
 const PROBE_BYTES = 1 << 16
@@ -90,13 +105,19 @@ export async function parseFile(
       timeZone: options.timeZone,
       headerEnd: split.headerEnd,
       from: split.from,
+      expectedCustomers: customersIn(split.size - split.from),
     })
     // A failure of the second part only means reading the file on this thread.
     const settled = second.then(
       (result) => result,
       () => undefined,
     )
-    const first: ParsedFile = { store: new RowStore(), rejections: [], threads: 2 }
+    // This store ends up holding the customers of the whole file, the part's those of its part.
+    const first: ParsedFile = {
+      store: new RowStore({ expectedCustomers: customersIn(split.size) }),
+      rejections: [],
+      threads: 2,
+    }
     let end: PartEnd | undefined
     const { onBytes } = options
     const scale = split.size / split.from
@@ -129,7 +150,11 @@ export async function parseFile(
 
 /** Reads the part of a file a PartTask names (in a worker thread). */
 export async function parsePart(task: PartTask): Promise<PartResult> {
-  const result: ParsedFile = { store: new RowStore({ keepIdHashes: true }), rejections: [], threads: 1 }
+  const result: ParsedFile = {
+    store: new RowStore({ keepIdHashes: true, expectedCustomers: task.expectedCustomers }),
+    rejections: [],
+    threads: 1,
+  }
   const { path, headerEnd, from } = task
   async function* bytes(): AsyncGenerator<Uint8Array> {
     yield readBytes(path, 0, headerEnd)

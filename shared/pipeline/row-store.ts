@@ -64,7 +64,7 @@ const BATCH = 256
  * copies of its rows only while it groups them.
  */
 export class RowStore implements PlainRowSink {
-  private readonly customerIds = new StringIndex()
+  private readonly customerIds: StringIndex
   private readonly dateIds = new StringIndex()
   private readonly seenIds = new HashSet64()
   /** Rows added since the last grouping, in order, and after them the parts merged since. */
@@ -81,9 +81,13 @@ export class RowStore implements PlainRowSink {
   /** For `part`: the transaction id hashes of the rows added, when asked for. */
   private readonly idHashes: IdHashes | undefined
 
-  /** `keepIdHashes` for a store of one part of a file, which `part` then hands over. */
-  constructor(options: { readonly keepIdHashes?: boolean } = {}) {
+  /**
+   * `keepIdHashes` for a store of one part of a file, which `part` then hands over. `expectedCustomers`,
+   * when known, sizes the customer index for that many from the start (it still grows beyond).
+   */
+  constructor(options: { readonly keepIdHashes?: boolean; readonly expectedCustomers?: number } = {}) {
     this.idHashes = options.keepIdHashes ? new IdHashes() : undefined
+    this.customerIds = new StringIndex(options.expectedCustomers)
   }
 
   get rows(): number {
@@ -638,8 +642,20 @@ class StringIndex {
   /** Sum of the slots `internAll` loaded ahead, kept so that the loads are not optimised away. */
   touched = 0
   /** 4 words a slot: number + 1, then the three key words. */
-  private table = new Int32Array(4 << 10)
-  private mask = (1 << 10) - 1
+  private table: Int32Array
+  private mask: number
+
+  /**
+   * Room for `expected` strings before the first growth. Each growth copies every slot into a table
+   * twice the size, on fresh memory: at a million customers, the growths of one thread took 0.2-0.3 s
+   * of reading a 281 MB file.
+   */
+  constructor(expected = 0) {
+    let slots = 1 << 10
+    while (slots < 2 * expected && slots < MAX_PRESIZED_SLOTS) slots *= 2
+    this.table = new Int32Array(4 * slots)
+    this.mask = slots - 1
+  }
 
   get size(): number {
     return this.values.length
@@ -769,6 +785,8 @@ class StringIndex {
   }
 }
 
+/** The most slots a table is given before it is filled (64 MB): beyond, it grows as it fills. */
+const MAX_PRESIZED_SLOTS = 1 << 22
 const SCRATCH_KEY = new Int32Array(3)
 const SCRATCH_HASH = new Int32Array(2)
 const BATCH_KEYS = new Int32Array(3 * BATCH)

@@ -55,6 +55,22 @@ describe('the columnar row store', () => {
     expect(big.rows).toBe(200_000)
     expect([...big.byCustomer()].every(([, rows]) => rows.length === 200)).toBe(true)
   })
+
+  it('numbers and groups customers alike whether it expected fewer, as many or more of them', () => {
+    const rows: Transaction[] = Array.from({ length: 30_000 }, (_, i) => ({
+      customerId: `C${((i * 7919) % 5000).toString().padStart(7, '0')}`,
+      date: '2026-01-01',
+      amount: i,
+    }))
+    const stores = [undefined, 10, 5000, 1e7].map((expectedCustomers) => {
+      const store = new RowStore({ expectedCustomers })
+      for (const row of rows) store.add(row)
+      return store
+    })
+    const [plain, ...sized] = stores.map((store) => [...store.byCustomer()])
+    expect(plain).toHaveLength(5000)
+    for (const grouped of sized) expect(grouped).toEqual(plain)
+  })
 })
 
 /** What the store should hold: each customer's rows in the order added, a repeated transaction id dropped. */
