@@ -7,7 +7,7 @@
  * Exits 0 when it scored something (rejected rows go to <out>.rejected.csv), 2 on bad arguments or
  * configuration, 1 when no row was valid or the input could not be read.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -160,16 +160,27 @@ async function main(early?: StartedPartWorker): Promise<number> {
       `(${g.converged ? 'converged' : 'NOT converged'}); corr(x, zbar)=${g.frequencySpendCorrelation.toFixed(3)}`,
   )
 
-  // Around the page cache where the file system allows: the next records are encoded meanwhile.
-  const out = new LineWriter(new DirectFileStream(args.out))
+  // Around the page cache where the file system allows: the next records are encoded meanwhile. The
+  // records go to a file of their own, given the output's name once complete: a run that stops half-way
+  // leaves the output as it was, and no file of that name that looks done.
+  const partial = `${args.out}.partial`
+  const stream = new DirectFileStream(partial)
+  const out = new LineWriter(stream)
   const report = populationReport(model)
-  if (args.format === 'csv') await out.line(csvHeader())
   try {
-    await writeScores(customers, model, config, args.asOf, args.format, { out, report }, pool)
-  } finally {
-    await pool?.close()
+    try {
+      if (args.format === 'csv') await out.line(csvHeader())
+      await writeScores(customers, model, config, args.asOf, args.format, { out, report }, pool)
+    } finally {
+      await pool?.close()
+    }
+    await out.end()
+  } catch (error) {
+    stream.destroy()
+    rmSync(partial, { force: true })
+    throw error
   }
-  await out.end()
+  renameSync(partial, args.out)
   const finished = performance.now()
   cpu.push(process.cpuUsage())
 

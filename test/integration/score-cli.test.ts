@@ -1,7 +1,9 @@
-import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
@@ -81,6 +83,43 @@ describe('command-line scorer', () => {
     expect(code).toBe(1)
     expect(stderr).toContain('no valid row')
     expect(existsSync(out)).toBe(false)
+  })
+
+  it('leaves the previous output as it was when a run stops half-way, and replaces it once one completes', async () => {
+    const input = join(dir, 'many.csv')
+    await exec(
+      process.execPath,
+      ['scripts/generate.ts', '--customers', '60000', '--seed', '3', '--out', input],
+      {
+        cwd: ROOT,
+      },
+    )
+    const out = join(dir, 'many.jsonl')
+    const previous = 'the scores of the run before\n'
+    writeFileSync(out, previous)
+    const child = spawn(
+      process.execPath,
+      ['scripts/score.ts', '--input', input, '--as-of', '2025-12-31', '--out', out],
+      { cwd: ROOT, stdio: 'ignore' },
+    )
+    const exited = once(child, 'exit')
+    // Stopped once records are being written (about 100 MB in all), wherever they go.
+    const writing = () =>
+      readFileSync(out, 'utf8') !== previous ||
+      (existsSync(`${out}.partial`) && statSync(`${out}.partial`).size > 0)
+    while (!writing()) await sleep(2)
+    child.kill('SIGKILL')
+    await exited
+    expect(readFileSync(out, 'utf8')).toBe(previous)
+
+    const { code } = await score(['--input', input, '--as-of', '2025-12-31', '--out', out])
+    expect(code).toBe(0)
+    expect(
+      readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    ).toHaveLength(60000)
+    expect(existsSync(`${out}.partial`)).toBe(false)
   })
 
   it('exits 2 with the usage on bad arguments and on a bad configuration', async () => {
