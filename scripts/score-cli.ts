@@ -5,7 +5,8 @@
  *                    [--config <file.json>] [--report <file.json>] [--time-zone <IANA zone>] [--workers <n>]
  *
  * Exits 0 when it scored something (rejected rows go to <out>.rejected.csv), 2 on bad arguments or
- * configuration, 1 when no row was valid or the input could not be read.
+ * configuration, 1 when no row was valid or the input could not be read, 130 or 143 when stopped by
+ * SIGINT or SIGTERM while writing. The records go to <out>.partial, renamed to <out> once complete.
  */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -167,6 +168,14 @@ async function main(early?: StartedPartWorker): Promise<number> {
   const stream = new DirectFileStream(partial)
   const out = new LineWriter(stream)
   const report = populationReport(model)
+  // Stopped by the user (Ctrl-C) or the system, the run takes its partial file away with it.
+  const stop = (signal: NodeJS.Signals) => {
+    rmSync(partial, { force: true })
+    console.error(`stopped by ${signal}: ${args.out} left as it was`)
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
   try {
     try {
       if (args.format === 'csv') await out.line(csvHeader())
@@ -179,6 +188,9 @@ async function main(early?: StartedPartWorker): Promise<number> {
     stream.destroy()
     rmSync(partial, { force: true })
     throw error
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
   }
   renameSync(partial, args.out)
   const finished = performance.now()

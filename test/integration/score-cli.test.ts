@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -110,6 +110,27 @@ describe('command-line scorer', () => {
     while (!writing()) await sleep(2)
     child.kill('SIGKILL')
     await exited
+    expect(readFileSync(out, 'utf8')).toBe(previous)
+    // Killed, it cannot clean up: what it wrote stays under a name that does not look done.
+    expect(existsSync(`${out}.partial`)).toBe(true)
+    rmSync(`${out}.partial`)
+
+    // Stopped with Ctrl-C, it also takes its partial file away.
+    const interrupted = spawn(
+      process.execPath,
+      ['scripts/score.ts', '--input', input, '--as-of', '2025-12-31', '--out', out],
+      { cwd: ROOT, stdio: 'ignore' },
+    )
+    const ended = once(interrupted, 'exit')
+    const partialGrowing = () =>
+      existsSync(`${out}.partial`) &&
+      statSync(`${out}.partial`).size > 0 &&
+      readFileSync(out, 'utf8') === previous
+    while (!partialGrowing()) await sleep(2)
+    interrupted.kill('SIGINT')
+    const [exitCode] = await ended
+    expect(exitCode).toBe(130)
+    expect(existsSync(`${out}.partial`)).toBe(false)
     expect(readFileSync(out, 'utf8')).toBe(previous)
 
     const { code } = await score(['--input', input, '--as-of', '2025-12-31', '--out', out])
