@@ -39,6 +39,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createGzip } from 'node:zlib'
+import { isDay } from '../shared/domain/dates.ts'
 import type { BgNbdParams } from '../shared/scoring/bgnbd.ts'
 import type { GammaGammaParams } from '../shared/scoring/gamma-gamma.ts'
 import { mulberry32, sampleBeta, sampleExponential, sampleGamma } from '../shared/scoring/simulate.ts'
@@ -99,13 +100,6 @@ export const DEFAULT_GENERATOR_OPTIONS: Omit<GeneratorOptions, 'customers'> = {
 }
 
 const MS_PER_DAY = 86_400_000
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-
-/** Whether `text` is a real YYYY-MM-DD date (not 2025-02-30, which Date.parse rolls over). */
-function isDate(text: string): boolean {
-  const ms = Date.parse(`${text}T00:00:00Z`)
-  return DATE.test(text) && !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text
-}
 
 /** Window length in days. */
 export function windowDays(years: number): number {
@@ -122,7 +116,7 @@ export function* generateTransactions(
     throw new RangeError(`customers must be a positive integer, not ${customers}`)
   }
   const endMs = Date.parse(`${options.end}T00:00:00Z`)
-  if (!isDate(options.end)) {
+  if (!isDay(options.end)) {
     throw new RangeError(`end must be a YYYY-MM-DD date, not ${options.end}`)
   }
   if (!(options.years > 0)) throw new RangeError(`years must be positive, not ${options.years}`)
@@ -367,7 +361,7 @@ async function main(): Promise<void> {
   const years = numberOption('years', values.years, defaults.years)
   if (!(years > 0)) fail('--years must be positive')
   const end = values.end ?? defaults.end
-  if (!isDate(end)) fail('--end must be a YYYY-MM-DD date')
+  if (!isDay(end)) fail('--end must be a YYYY-MM-DD date')
   const root = fileURLToPath(new URL('..', import.meta.url))
   const out = resolve(values.out ?? resolve(root, `bench/tmp/transactions-${customers}.csv`))
   if (!/\.csv(\.gz)?$/.test(out)) fail('--out must end in .csv or .csv.gz')

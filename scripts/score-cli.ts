@@ -14,6 +14,7 @@ import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isTimeZone } from '../shared/config.ts'
 import { csvLine } from '../shared/csv.ts'
+import { isDay } from '../shared/domain/dates.ts'
 import { InvalidUploadError, type RowRejection } from '../shared/ingest/parse-transactions.ts'
 import { customerTable } from '../shared/pipeline/customer-table.ts'
 import { DirectFileStream } from '../shared/pipeline/direct-file.ts'
@@ -54,7 +55,7 @@ function parseArguments() {
   const { input, out } = values
   const asOf = values['as-of']
   if (!input || !out || !asOf) throw new UsageError('--input, --as-of and --out are required')
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`))) {
+  if (!isDay(asOf)) {
     throw new UsageError(`--as-of ${asOf}: expected a date YYYY-MM-DD`)
   }
   const format: RecordFormat | undefined = out.endsWith('.jsonl')

@@ -145,6 +145,10 @@ describe('command-line scorer', () => {
 
   it('exits 2 with the usage on bad arguments and on a bad configuration', async () => {
     expect((await score(['--input', SAMPLE, '--out', join(dir, 'x.jsonl')])).code).toBe(2)
+    // A day that does not exist (Date.parse would take it as 2 March).
+    const noSuchDay = await score(['--input', SAMPLE, '--as-of', '1998-02-30', '--out', join(dir, 'x.jsonl')])
+    expect(noSuchDay.code).toBe(2)
+    expect(noSuchDay.stderr).toContain('--as-of 1998-02-30')
     expect(
       (await score(['--input', SAMPLE, '--as-of', '1998-06-30', '--out', join(dir, 'x.txt')])).code,
     ).toBe(2)
