@@ -21,6 +21,28 @@ async function score(args: string[]): Promise<{ code: number; stderr: string }> 
   }
 }
 
+/**
+ * Runs the scorer on `input` and sends it `signal` as soon as `when` holds (polled); its exit code (null
+ * when the signal ended it).
+ */
+async function stoppedWhile(
+  input: string,
+  out: string,
+  when: () => boolean,
+  signal: NodeJS.Signals,
+): Promise<number | null> {
+  const child = spawn(
+    process.execPath,
+    ['scripts/score.ts', '--input', input, '--as-of', '2025-12-31', '--out', out],
+    { cwd: ROOT, stdio: 'ignore' },
+  )
+  const exited = once(child, 'exit')
+  while (!when()) await sleep(2)
+  child.kill(signal)
+  const [code] = await exited
+  return code as number | null
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'score-cli-'))
 
 describe('command-line scorer', () => {
@@ -97,39 +119,28 @@ describe('command-line scorer', () => {
     const out = join(dir, 'many.jsonl')
     const previous = 'the scores of the run before\n'
     writeFileSync(out, previous)
-    const child = spawn(
-      process.execPath,
-      ['scripts/score.ts', '--input', input, '--as-of', '2025-12-31', '--out', out],
-      { cwd: ROOT, stdio: 'ignore' },
-    )
-    const exited = once(child, 'exit')
+    const partialHasRecords = () => existsSync(`${out}.partial`) && statSync(`${out}.partial`).size > 0
     // Stopped once records are being written (about 100 MB in all), wherever they go.
-    const writing = () =>
-      readFileSync(out, 'utf8') !== previous ||
-      (existsSync(`${out}.partial`) && statSync(`${out}.partial`).size > 0)
-    while (!writing()) await sleep(2)
-    child.kill('SIGKILL')
-    await exited
+    const killed = await stoppedWhile(
+      input,
+      out,
+      () => readFileSync(out, 'utf8') !== previous || partialHasRecords(),
+      'SIGKILL',
+    )
+    expect(killed).toBeNull()
     expect(readFileSync(out, 'utf8')).toBe(previous)
     // Killed, it cannot clean up: what it wrote stays under a name that does not look done.
     expect(existsSync(`${out}.partial`)).toBe(true)
     rmSync(`${out}.partial`)
 
     // Stopped with Ctrl-C, it also takes its partial file away.
-    const interrupted = spawn(
-      process.execPath,
-      ['scripts/score.ts', '--input', input, '--as-of', '2025-12-31', '--out', out],
-      { cwd: ROOT, stdio: 'ignore' },
+    const interrupted = await stoppedWhile(
+      input,
+      out,
+      () => partialHasRecords() && readFileSync(out, 'utf8') === previous,
+      'SIGINT',
     )
-    const ended = once(interrupted, 'exit')
-    const partialGrowing = () =>
-      existsSync(`${out}.partial`) &&
-      statSync(`${out}.partial`).size > 0 &&
-      readFileSync(out, 'utf8') === previous
-    while (!partialGrowing()) await sleep(2)
-    interrupted.kill('SIGINT')
-    const [exitCode] = await ended
-    expect(exitCode).toBe(130)
+    expect(interrupted).toBe(130)
     expect(existsSync(`${out}.partial`)).toBe(false)
     expect(readFileSync(out, 'utf8')).toBe(previous)
 
